@@ -1,0 +1,41 @@
+// The `mtc` command: argument parsing and wiring only (docs/design.md §3, §8).
+#include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
+
+#include <iostream>
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void PrintVersion() {
+  std::cout << "mtc " << kVersion << " (" << OpenSSL_version(OPENSSL_VERSION)
+            << ")\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "mtc: Merkle Tree Certificates (draft-ietf-plants-merkle-tree-certs)\n"
+      "A certification authority with its ACME server, issuance logs and\n"
+      "landmarks, and the relying-party, witness, client and monitor tools."};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", [] {
+    PrintVersion();
+    return std::string();
+  });
+
+  CLI::App* version = app.add_subcommand("version", "Print the version and the OpenSSL in use");
+  version->callback(PrintVersion);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+  }
+  return 0;
+}
