@@ -11,7 +11,8 @@
 //   raw mode:  u64 n, u64 start, u64 end, u64 index, 32-byte entry/node hash,
 //              32-byte root hash, then proof hashes (32 bytes each);
 //   tree mode: u16 n, u16 start, u16 end, u16 index (each reduced to a small
-//              tree), then mutations of the true proof: (u8 op, u16 pos, u8 bit).
+//              tree), then mutations of the true proof: (u8 op, u16 pos, u8
+//              bit).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -56,21 +57,22 @@ void CheckInclusion(const Subtree& subtree, uint64_t index, const Hash& entry,
                                              FlipBit(*evaluated, 0))
                .ok());
   } else {
-    Check(!mtc::merkle::VerifyInclusionProof(subtree, index, entry, proof, entry)
-               .ok());
+    Check(
+        !mtc::merkle::VerifyInclusionProof(subtree, index, entry, proof, entry)
+             .ok());
   }
 }
 
 void CheckConsistency(uint64_t n, const Subtree& subtree, const Hash& node,
                       const Hash& root, const Proof& proof) {
-  if (!mtc::merkle::VerifyConsistencyProof(n, subtree, proof, node, root).ok()) {
+  if (!mtc::merkle::VerifyConsistencyProof(n, subtree, proof, node, root)
+           .ok()) {
     return;
   }
   // An empty subtree is consistent with every tree (step 2): no root to check.
-  Check(subtree.empty() ||
-        !mtc::merkle::VerifyConsistencyProof(n, subtree, proof, node,
-                                             FlipBit(root, 7))
-             .ok());
+  Check(subtree.empty() || !mtc::merkle::VerifyConsistencyProof(
+                                n, subtree, proof, node, FlipBit(root, 7))
+                                .ok());
   Check(!mtc::merkle::VerifyConsistencyProof(n, subtree, proof,
                                              FlipBit(node, 9), root)
              .ok());
@@ -140,9 +142,11 @@ void TreeMode(mtc::wire::Reader& r, bool consistency) {
   }
   Hash node = mtc::merkle::SubtreeHash(tree, subtree).value();
   if (consistency) {
-    Proof truth = mtc::merkle::GenerateConsistencyProof(tree, n, subtree).value();
+    Proof truth =
+        mtc::merkle::GenerateConsistencyProof(tree, n, subtree).value();
     Hash root = tree.RootHash();
-    Check(mtc::merkle::VerifyConsistencyProof(n, subtree, truth, node, root).ok());
+    Check(mtc::merkle::VerifyConsistencyProof(n, subtree, truth, node, root)
+              .ok());
     Proof proof = truth;
     Mutate(r, &proof);
     bool accepted =
@@ -156,9 +160,9 @@ void TreeMode(mtc::wire::Reader& r, bool consistency) {
     Hash entry = tree.NodeHash(0, index).value();
     Proof proof = truth;
     Mutate(r, &proof);
-    bool accepted = mtc::merkle::VerifyInclusionProof(subtree, index, entry,
-                                                      proof, node)
-                        .ok();
+    bool accepted =
+        mtc::merkle::VerifyInclusionProof(subtree, index, entry, proof, node)
+            .ok();
     Check(accepted == (proof == truth));
     CheckInclusion(subtree, index, entry, proof);
   }

@@ -1,7 +1,7 @@
 // The `mtc` command: argument parsing and wiring only (docs/design.md §3, §8).
-#include <CLI/CLI.hpp>
 #include <openssl/crypto.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 namespace {
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     return std::string();
   });
 
-  CLI::App* version = app.add_subcommand("version", "Print the version and the OpenSSL in use");
+  CLI::App* version =
+      app.add_subcommand("version", "Print the version and the OpenSSL in use");
   version->callback(PrintVersion);
 
   try {

@@ -13,7 +13,8 @@
 namespace mtc {
 
 std::string HexEncode(std::span<const uint8_t> bytes);
-// Accepts upper- and lower-case digits; rejects odd lengths and other characters.
+// Accepts upper- and lower-case digits; rejects odd lengths and other
+// characters.
 Result<std::vector<uint8_t>> HexDecode(std::string_view hex);
 
 }  // namespace mtc

@@ -1,8 +1,8 @@
 // Result<T>: a value or an error carrying a code and a human message.
 //
-// libmtc never throws across its boundaries (STYLE.md "What this means here" 3):
-// every fallible function returns a Result, marked [[nodiscard]]. g++ 12 has no
-// std::expected, so this is a small variant-based stand-in.
+// libmtc never throws across its boundaries (STYLE.md "What this means here"
+// 3): every fallible function returns a Result, marked [[nodiscard]]. g++ 12
+// has no std::expected, so this is a small variant-based stand-in.
 #ifndef MTC_BASE_RESULT_H_
 #define MTC_BASE_RESULT_H_
 
@@ -17,9 +17,9 @@ namespace mtc {
 
 // The small set of error kinds callers branch on. The message says the rest.
 enum class ErrorCode {
-  kInvalidArgument,     // the caller passed something out of contract
-  kMalformed,           // input bytes do not parse (bad encoding, trailing data)
-  kOutOfRange,          // an index, size or interval outside what is allowed
+  kInvalidArgument,  // the caller passed something out of contract
+  kMalformed,        // input bytes do not parse (bad encoding, trailing data)
+  kOutOfRange,       // an index, size or interval outside what is allowed
   kVerificationFailed,  // well-formed input that does not verify
   kNotFound,            // the named object does not exist
   kUnsupported,         // a valid but unimplemented algorithm or version
@@ -112,15 +112,16 @@ inline Status OkStatus() { return Status(); }
 #define MTC_CONCAT_INNER_(a, b) a##b
 #define MTC_CONCAT_(a, b) MTC_CONCAT_INNER_(a, b)
 
-// Returns the error of a Status or Result expression from the enclosing function.
-#define MTC_RETURN_IF_ERROR(expr)                       \
-  do {                                                  \
-    auto&& mtc_status_ = (expr);                        \
-    if (!mtc_status_.ok()) return mtc_status_.error();  \
+// Returns the error of a Status or Result expression from the enclosing
+// function.
+#define MTC_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    auto&& mtc_status_ = (expr);                       \
+    if (!mtc_status_.ok()) return mtc_status_.error(); \
   } while (false)
 
-// `MTC_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value or returns its
-// error from the enclosing function.
+// `MTC_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value or returns
+// its error from the enclosing function.
 #define MTC_ASSIGN_OR_RETURN(lhs, expr) \
   MTC_ASSIGN_OR_RETURN_IMPL_(MTC_CONCAT_(mtc_result_, __LINE__), lhs, expr)
 #define MTC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \

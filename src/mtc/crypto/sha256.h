@@ -32,8 +32,8 @@ class Sha256 {
   Ctx* ctx_;
 };
 
-// One-shot SHA-256 of the concatenation of `parts`. Reuses a per-thread context,
-// so it allocates nothing.
+// One-shot SHA-256 of the concatenation of `parts`. Reuses a per-thread
+// context, so it allocates nothing.
 Sha256Digest Sha256Of(std::span<const uint8_t> data);
 Sha256Digest Sha256Of(std::span<const uint8_t> a, std::span<const uint8_t> b);
 

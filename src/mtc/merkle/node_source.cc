@@ -21,7 +21,8 @@ Result<Hash> SubtreeHash(const NodeSource& source, const Subtree& subtree) {
   // §2.1.1).
   uint64_t k = std::bit_floor(size - 1);
   int level = std::countr_zero(k);
-  MTC_ASSIGN_OR_RETURN(Hash left, source.NodeHash(level, subtree.start >> level));
+  MTC_ASSIGN_OR_RETURN(Hash left,
+                       source.NodeHash(level, subtree.start >> level));
   MTC_ASSIGN_OR_RETURN(Hash right,
                        SubtreeHash(source, {subtree.start + k, subtree.end}));
   return HashChildren(left, right);

@@ -12,8 +12,8 @@ Error Rejected(const std::string& why) {
 }
 
 // SUBTREE_SUBPROOF(start, end, D[base:base+n], b) of §Generating a Subtree
-// Consistency Proof, with `start` and `end` relative to `base`. Appends to `out`
-// in the definition's order: the recursive part first, then the sibling.
+// Consistency Proof, with `start` and `end` relative to `base`. Appends to
+// `out` in the definition's order: the recursive part first, then the sibling.
 Status SubtreeSubproof(const NodeSource& source, uint64_t base, uint64_t n,
                        uint64_t start, uint64_t end, bool omit_first,
                        Proof* out) {
@@ -59,9 +59,9 @@ Result<Proof> GenerateInclusionProof(const NodeSource& source,
                  subtree.ToString() + " is not a valid subtree");
   }
   if (index < subtree.start || index >= subtree.end) {
-    return Error(ErrorCode::kOutOfRange, "index " + std::to_string(index) +
-                                             " is not in " +
-                                             subtree.ToString());
+    return Error(
+        ErrorCode::kOutOfRange,
+        "index " + std::to_string(index) + " is not in " + subtree.ToString());
   }
   // PATH(m, D_n) = SUBTREE_PROOF(m, m + 1, D_n) (§Generating a Subtree
   // Consistency Proof), over the tree D[start:end].
@@ -115,8 +115,8 @@ Result<Hash> EvaluateInclusionProof(const Subtree& subtree, uint64_t index,
 Status VerifyInclusionProof(const Subtree& subtree, uint64_t index,
                             const Hash& entry_hash, std::span<const Hash> proof,
                             const Hash& subtree_hash) {
-  MTC_ASSIGN_OR_RETURN(Hash expected,
-                       EvaluateInclusionProof(subtree, index, entry_hash, proof));
+  MTC_ASSIGN_OR_RETURN(
+      Hash expected, EvaluateInclusionProof(subtree, index, entry_hash, proof));
   if (expected != subtree_hash) {
     return Rejected("inclusion proof does not lead to the subtree hash of " +
                     subtree.ToString());
@@ -129,13 +129,15 @@ Result<Proof> GenerateConsistencyProof(const NodeSource& source,
                                        const Subtree& subtree) {
   if (!IsValidSubtree(subtree) || subtree.end > tree_size) {
     return Error(ErrorCode::kOutOfRange,
-                 subtree.ToString() + " is not a valid subtree of a tree of size " +
+                 subtree.ToString() +
+                     " is not a valid subtree of a tree of size " +
                      std::to_string(tree_size));
   }
   Proof proof;
   if (subtree.empty()) return proof;  // SUBTREE_PROOF(start, start, D_n) = {}
   MTC_RETURN_IF_ERROR(SubtreeSubproof(source, 0, tree_size, subtree.start,
-                                      subtree.end, /*omit_first=*/true, &proof));
+                                      subtree.end, /*omit_first=*/true,
+                                      &proof));
   return proof;
 }
 
@@ -152,7 +154,8 @@ Status VerifyConsistencyProof(uint64_t tree_size, const Subtree& subtree,
   }
   // Step 2.
   if (subtree.empty()) {
-    if (!proof.empty()) return Rejected("proof for an empty subtree is not empty");
+    if (!proof.empty())
+      return Rejected("proof for an empty subtree is not empty");
     if (node_hash != EmptyTreeHash()) {
       return Rejected("empty subtree's hash is not the empty hash");
     }

@@ -29,9 +29,9 @@ inline bool IsValidSubtree(const Subtree& s) {
 }
 
 // §Selecting Two Subtrees: the subtrees `left` and `right` with
-// left.end == right.start, left.start <= start, right.end == end, which together
-// cover [start, end) with fewer extra entries before `start` than half of
-// `left`. `right` may be empty; `start <= end` is required.
+// left.end == right.start, left.start <= start, right.end == end, which
+// together cover [start, end) with fewer extra entries before `start` than half
+// of `left`. `right` may be empty; `start <= end` is required.
 std::pair<Subtree, Subtree> FindCoveringSubtrees(uint64_t start, uint64_t end);
 
 }  // namespace mtc::merkle

@@ -1,6 +1,7 @@
 // Builder: writes bytes in the TLS presentation language (RFC 8446 §3).
 //
-// Length-prefixed vectors are built in scopes, in the manner of BoringSSL's CBB:
+// Length-prefixed vectors are built in scopes, in the manner of BoringSSL's
+// CBB:
 //
 //   Builder b;
 //   b.AddU16(version);

@@ -90,7 +90,8 @@ std::vector<Hash> NaiveTree::SubtreeSubproof(uint64_t start, uint64_t end,
                   Mth(lo, lo + k));
   }
   assert(start == 0);
-  return Concat(SubtreeSubproof(0, end - k, lo + k, hi, false), Mth(lo, lo + k));
+  return Concat(SubtreeSubproof(0, end - k, lo + k, hi, false),
+                Mth(lo, lo + k));
 }
 
 }  // namespace mtc::merkle::testing

@@ -16,7 +16,8 @@ namespace mtc::merkle::testing {
 
 class NaiveTree {
  public:
-  // d[i] is the single byte i, as in the draft's appendix "Subtree Test Vectors".
+  // d[i] is the single byte i, as in the draft's appendix "Subtree Test
+  // Vectors".
   static NaiveTree WithByteEntries(uint64_t n);
 
   explicit NaiveTree(std::vector<std::vector<uint8_t>> entries)
@@ -32,7 +33,8 @@ class NaiveTree {
   // PATH(m, D[lo:hi]).
   std::vector<Hash> Path(uint64_t m, uint64_t lo, uint64_t hi) const;
   // SUBTREE_PROOF(start, end, D[0:n]).
-  std::vector<Hash> SubtreeProof(uint64_t start, uint64_t end, uint64_t n) const;
+  std::vector<Hash> SubtreeProof(uint64_t start, uint64_t end,
+                                 uint64_t n) const;
 
  private:
   // SUBTREE_SUBPROOF(start, end, D[lo:hi], b).

@@ -10,6 +10,7 @@
 #include "mtc/crypto/sha256.h"
 #include "mtc/merkle/naive_testutil.h"
 #include "mtc/merkle/node_source.h"
+#include "mtc/merkle/uniform_tree.h"
 
 namespace mtc::merkle {
 namespace {
@@ -63,8 +64,8 @@ TEST(AccumulatedVectorTest, SubtreeHashes) {
     for (uint64_t start = 0; start <= end; start++) {
       if (!IsValidSubtree(start, end)) continue;
       Hash subtree_hash = SubtreeHash(tree, {start, end}).value();
-      AddLine(h, Subtree{start, end}.ToString() + " " + HexEncode(subtree_hash) +
-                     "\n");
+      AddLine(h, Subtree{start, end}.ToString() + " " +
+                     HexEncode(subtree_hash) + "\n");
     }
   }
   EXPECT_EQ(HexEncode(h.Finish()),
@@ -80,8 +81,9 @@ TEST(AccumulatedVectorTest, SubtreeInclusionProofs) {
       if (!IsValidSubtree(start, end)) continue;
       for (uint64_t index = start; index < end; index++) {
         Proof proof = GenerateInclusionProof(tree, {start, end}, index).value();
-        AddLine(h, std::to_string(index) + " " + Subtree{start, end}.ToString() +
-                       HashesSuffix(proof) + "\n");
+        AddLine(h, std::to_string(index) + " " +
+                       Subtree{start, end}.ToString() + HashesSuffix(proof) +
+                       "\n");
       }
     }
   }
@@ -123,9 +125,9 @@ TEST(DraftExampleTest, InclusionProofForTenInEightToThirteen) {
   const ByteTree& t = TreeOf(13);
   Proof proof = GenerateInclusionProof(t.tree(), {8, 13}, 10).value();
   EXPECT_EQ(proof, (Proof{t.Mth(11, 12), t.Mth(8, 10), t.Mth(12, 13)}));
-  EXPECT_TRUE(VerifyInclusionProof({8, 13}, 10, t.Mth(10, 11), proof,
-                                   t.Mth(8, 13))
-                  .ok());
+  EXPECT_TRUE(
+      VerifyInclusionProof({8, 13}, 10, t.Mth(10, 11), proof, t.Mth(8, 13))
+          .ok());
 }
 
 // §Example Subtree Consistency Proofs: [4, 8) in a tree of 14.
@@ -134,7 +136,8 @@ TEST(DraftExampleTest, ConsistencyProofForFourToEightInTreeOfFourteen) {
   Proof proof = GenerateConsistencyProof(t.tree(), 14, {4, 8}).value();
   EXPECT_EQ(proof, (Proof{t.Mth(0, 4), t.Mth(8, 14)}));
   EXPECT_TRUE(
-      VerifyConsistencyProof(14, {4, 8}, proof, t.Mth(4, 8), t.Mth(0, 14)).ok());
+      VerifyConsistencyProof(14, {4, 8}, proof, t.Mth(4, 8), t.Mth(0, 14))
+          .ok());
 }
 
 // §Example Subtree Consistency Proofs: [8, 13) in a tree of 14.
@@ -167,7 +170,8 @@ TEST(NaiveReferenceTest, AllSubtreesUpTo130) {
     for (uint64_t end = 0; end <= n; end++) {
       for (uint64_t start = 0; start <= end; start++) {
         if (!IsValidSubtree(start, end)) continue;
-        SCOPED_TRACE((Subtree{start, end}).ToString() + " n=" + std::to_string(n));
+        SCOPED_TRACE((Subtree{start, end}).ToString() +
+                     " n=" + std::to_string(n));
         Hash node = SubtreeHash(t.tree(), {start, end}).value();
         ASSERT_EQ(node, t.Mth(start, end));
         Proof consistency =
@@ -199,17 +203,18 @@ TEST(NaiveReferenceTest, Rfc9162SpecialCases) {
     for (uint64_t m = 0; m < n; m++) {
       Proof path = GenerateRfc9162InclusionProof(t.tree(), n, m).value();
       EXPECT_EQ(path, t.naive().Path(m, 0, n));
-      EXPECT_EQ(path, GenerateConsistencyProof(t.tree(), n, {m, m + 1}).value());
-      EXPECT_TRUE(VerifyRfc9162InclusionProof(n, m, t.Mth(m, m + 1), path,
-                                              t.Mth(0, n))
-                      .ok());
+      EXPECT_EQ(path,
+                GenerateConsistencyProof(t.tree(), n, {m, m + 1}).value());
+      EXPECT_TRUE(
+          VerifyRfc9162InclusionProof(n, m, t.Mth(m, m + 1), path, t.Mth(0, n))
+              .ok());
     }
     for (uint64_t m = 1; m <= n; m++) {
       Proof proof = GenerateRfc9162ConsistencyProof(t.tree(), m, n).value();
       EXPECT_EQ(proof, t.naive().SubtreeProof(0, m, n));
-      EXPECT_TRUE(VerifyRfc9162ConsistencyProof(m, n, proof, t.Mth(0, m),
-                                                t.Mth(0, n))
-                      .ok());
+      EXPECT_TRUE(
+          VerifyRfc9162ConsistencyProof(m, n, proof, t.Mth(0, m), t.Mth(0, n))
+              .ok());
     }
   }
 }
@@ -240,9 +245,11 @@ TEST(RejectionTest, InclusionProofs) {
       }
       for (size_t bit = 0; bit < 8 * kHashSize; bit += 7) {
         EXPECT_FALSE(
-            VerifyInclusionProof(s, index, FlipBit(entry, bit), proof, node).ok());
+            VerifyInclusionProof(s, index, FlipBit(entry, bit), proof, node)
+                .ok());
         EXPECT_FALSE(
-            VerifyInclusionProof(s, index, entry, proof, FlipBit(node, bit)).ok());
+            VerifyInclusionProof(s, index, entry, proof, FlipBit(node, bit))
+                .ok());
       }
       Proof longer = proof;
       longer.push_back(node);
@@ -251,12 +258,14 @@ TEST(RejectionTest, InclusionProofs) {
         Proof shorter(proof.begin(), proof.end() - 1);
         EXPECT_FALSE(EvaluateInclusionProof(s, index, entry, shorter).ok());
         Proof no_first(proof.begin() + 1, proof.end());
-        EXPECT_FALSE(VerifyInclusionProof(s, index, entry, no_first, node).ok());
+        EXPECT_FALSE(
+            VerifyInclusionProof(s, index, entry, no_first, node).ok());
       }
     }
     EXPECT_FALSE(EvaluateInclusionProof(s, s.end, t.Mth(0, 1), {}).ok());
     if (s.start > 0) {
-      EXPECT_FALSE(EvaluateInclusionProof(s, s.start - 1, t.Mth(0, 1), {}).ok());
+      EXPECT_FALSE(
+          EvaluateInclusionProof(s, s.start - 1, t.Mth(0, 1), {}).ok());
     }
   }
   // Invalid subtrees, and generation out of range.
@@ -291,7 +300,8 @@ TEST(RejectionTest, ConsistencyProofs) {
         }
         for (size_t bit = 0; bit < 8 * kHashSize; bit += 5) {
           EXPECT_FALSE(
-              VerifyConsistencyProof(n, s, proof, FlipBit(node, bit), root).ok());
+              VerifyConsistencyProof(n, s, proof, FlipBit(node, bit), root)
+                  .ok());
           // Step 2: an empty subtree is consistent with every tree, so only a
           // non-empty one depends on the root hash.
           if (!s.empty()) {
@@ -317,28 +327,14 @@ TEST(RejectionTest, ConsistencyProofs) {
   }
 }
 
-// A tree whose entries are all equal: every full node at a level has the same
-// hash, so proofs in trees of up to 2^64 - 1 entries can be generated and
-// checked, exercising the arithmetic near 2^63..2^64.
-class UniformTree : public NodeSource {
- public:
-  UniformTree() {
-    levels_[0] = HashLeaf({});
-    for (int l = 1; l < 64; l++) levels_[l] = HashChildren(levels_[l - 1], levels_[l - 1]);
-  }
-  Result<Hash> NodeHash(int level, uint64_t) const override {
-    return levels_[level];
-  }
-
- private:
-  Hash levels_[64];
-};
-
+// Trees of identical entries have the same node hash across a level, so proofs
+// in trees of up to 2^64 - 1 entries can be generated and checked, exercising
+// the arithmetic near 2^63..2^64.
 TEST(LargeTreeTest, ProofsNear2To64) {
-  UniformTree tree;
+  UniformTree tree({});
   constexpr uint64_t kTwo63 = uint64_t{1} << 63;
   constexpr uint64_t kMax = ~uint64_t{0};
-  const Hash leaf = tree.NodeHash(0, 0).value();
+  const Hash leaf = tree.leaf_hash();
   for (uint64_t n : {kTwo63, kTwo63 + 1, kMax - 1, kMax}) {
     Hash root = SubtreeHash(tree, {0, n}).value();
     for (Subtree s : {Subtree{0, n}, Subtree{kTwo63, n}, Subtree{0, kTwo63},

@@ -19,8 +19,8 @@ constexpr uint64_t kMax = ~uint64_t{0};
 
 TEST(IsValidSubtreeTest, DraftStatements) {
   // "For all x, [0, x) is a valid subtree, and [x, x) is a valid subtree."
-  for (uint64_t x : {uint64_t{0}, uint64_t{1}, uint64_t{13}, kTwo63, kTwo63 + 1,
-                     kMax}) {
+  for (uint64_t x :
+       {uint64_t{0}, uint64_t{1}, uint64_t{13}, kTwo63, kTwo63 + 1, kMax}) {
     EXPECT_TRUE(IsValidSubtree(0, x)) << x;
     EXPECT_TRUE(IsValidSubtree(x, x)) << x;
   }
@@ -57,9 +57,12 @@ TEST(IsValidSubtreeTest, CorrectNear2To64) {
   EXPECT_TRUE(IsValidSubtree(kTwo63, kMax));
   EXPECT_TRUE(IsValidSubtree(kTwo63, kTwo63 + 1));
   EXPECT_FALSE(IsValidSubtree(kTwo63 >> 1, kTwo63 + 1));
-  const uint64_t edges[] = {0,           1,          2,          3,
-                            kTwo63 >> 1, kTwo63 - 2, kTwo63 - 1, kTwo63,
-                            kTwo63 + 1,  kTwo63 + 2, kMax - 2,   kMax - 1,
+  const uint64_t edges[] = {0,           1,
+                            2,           3,
+                            kTwo63 >> 1, kTwo63 - 2,
+                            kTwo63 - 1,  kTwo63,
+                            kTwo63 + 1,  kTwo63 + 2,
+                            kMax - 2,    kMax - 1,
                             kMax,        kTwo63 + (kTwo63 >> 1)};
   for (uint64_t a : edges) {
     for (uint64_t b : edges) {
@@ -101,8 +104,8 @@ TEST(FindCoveringSubtreesTest, AccumulatedVector) {
             "7fd9c8b926e9d2b5cf831560e8ce295a5ef97ad5c5ede4ea0dea28a8c8fc8bb0");
 }
 
-// The three properties §Selecting Two Subtrees promises, and validity, for every
-// interval of trees up to 300 and for intervals near 2^64.
+// The three properties §Selecting Two Subtrees promises, and validity, for
+// every interval of trees up to 300 and for intervals near 2^64.
 void ExpectCoveringProperties(uint64_t start, uint64_t end) {
   auto [left, right] = FindCoveringSubtrees(start, end);
   SCOPED_TRACE((Subtree{start, end}).ToString());

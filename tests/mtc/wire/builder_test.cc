@@ -35,8 +35,8 @@ TEST(BuilderTest, RoundTripsEveryWidth) {
   Reader inner;
   ASSERT_TRUE(r.ReadU8(&u8) && r.ReadU16(&u16) && r.ReadU24(&u24) &&
               r.ReadU32(&u32) && r.ReadU48(&u48) && r.ReadU64(&u64) &&
-              r.ReadU8LengthPrefixed(&bytes) && r.ReadU16LengthPrefixed(&inner) &&
-              r.Done());
+              r.ReadU8LengthPrefixed(&bytes) &&
+              r.ReadU16LengthPrefixed(&inner) && r.Done());
   EXPECT_EQ(u8, 0xab);
   EXPECT_EQ(u16, 0xbeef);
   EXPECT_EQ(u24, 0xabcdefu);
