@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli_util.h"
+
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
@@ -25,18 +27,20 @@ int main(int argc, char** argv) {
     PrintVersion();
     return std::string();
   });
+  int exit_code = mtc::cli::kExitOk;
 
   CLI::App* version =
       app.add_subcommand("version", "Print the version and the OpenSSL in use");
   version->callback(PrintVersion);
+  mtc::cli::RegisterKeyCommands(app, &exit_code);
+  mtc::cli::RegisterCertificateCommands(app, &exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    int code = app.exit(e);
+    return code == 0 ? 0 : mtc::cli::kExitError;
   }
-  if (app.get_subcommands().empty()) {
-    std::cout << app.help();
-  }
-  return 0;
+  if (app.get_subcommands().empty()) std::cout << app.help();
+  return exit_code;
 }

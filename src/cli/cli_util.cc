@@ -1,0 +1,69 @@
+#include "cli_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace mtc::cli {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Error(ErrorCode::kIo,
+                 "cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view contents,
+                       unsigned mode, bool overwrite) {
+  struct stat st;
+  if (!overwrite && ::stat(path.c_str(), &st) == 0) {
+    return Error(ErrorCode::kConflict,
+                 path + " exists (use --force to replace it)");
+  }
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return Error(ErrorCode::kIo,
+                 "cannot create " + tmp + ": " + std::strerror(errno));
+  }
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Error(ErrorCode::kIo,
+                   "cannot write " + tmp + ": " + std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 ||
+      ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Error(ErrorCode::kIo,
+                 "cannot write " + path + ": " + std::strerror(err));
+  }
+  return OkStatus();
+}
+
+int ReportError(const std::string& command, const Error& error) {
+  std::cerr << "mtc " << command << ": " << error.message() << "\n";
+  return kExitError;
+}
+
+}  // namespace mtc::cli

@@ -1,0 +1,34 @@
+// Small helpers every `mtc` subcommand uses: files in and out, and reporting.
+#ifndef MTC_CLI_CLI_UTIL_H_
+#define MTC_CLI_CLI_UTIL_H_
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "mtc/base/result.h"
+
+namespace mtc::cli {
+
+// Exit codes shared by the subcommands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;  // a certificate or log did not verify
+inline constexpr int kExitError = 2;    // bad input, unreadable file, I/O
+
+Result<std::string> ReadFile(const std::string& path);
+// Writes via a temporary file and rename, so a reader never sees half a file;
+// `mode` is the new file's permission bits. Refuses to replace an existing
+// file unless `overwrite`.
+Status WriteFileAtomic(const std::string& path, std::string_view contents,
+                       unsigned mode, bool overwrite);
+
+// Prints "mtc <command>: <error>" to stderr and returns kExitError.
+int ReportError(const std::string& command, const Error& error);
+
+// Each file registers its subcommands; the callback stores the exit code.
+void RegisterKeyCommands(CLI::App& app, int* exit_code);
+void RegisterCertificateCommands(CLI::App& app, int* exit_code);
+
+}  // namespace mtc::cli
+
+#endif  // MTC_CLI_CLI_UTIL_H_
