@@ -66,9 +66,7 @@ Result<verify::RelyingPartyConfig> BuildConfig(const VerifyOptions& o) {
   MTC_ASSIGN_OR_RETURN(std::string ca_pem, ReadFile(o.ca_cert));
   auto ca = cert::ParseCaCertificatePem(ca_pem);
   if (!ca.ok()) return ca.error().WithContext(o.ca_cert);
-  verify::RelyingPartyConfig config{ca->ca_id, ca->public_key};
-  config.revoked =
-      verify::RangesOutside(ca->authority.min_serial, ca->authority.max_serial);
+  verify::RelyingPartyConfig config = verify::ConfigFromCaCertificate(*ca);
   MTC_ASSIGN_OR_RETURN(config.cosigners, LoadCosigners(o.cosigners));
   config.quorum = o.quorum.value_or(config.cosigners.size());
   if (config.quorum > config.cosigners.size()) {

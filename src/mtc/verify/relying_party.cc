@@ -35,6 +35,13 @@ std::vector<std::string_view> SplitSpaces(std::string_view line) {
 
 }  // namespace
 
+RelyingPartyConfig ConfigFromCaCertificate(const cert::CaCertificate& ca) {
+  RelyingPartyConfig config{ca.ca_id, ca.public_key};
+  config.revoked =
+      RangesOutside(ca.authority.min_serial, ca.authority.max_serial);
+  return config;
+}
+
 std::vector<SerialRange> RangesOutside(uint64_t min_serial,
                                        uint64_t max_serial) {
   std::vector<SerialRange> out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mtc/base/result.h"
+#include "mtc/cert/ca_certificate.h"
 #include "mtc/cert/certificate.h"
 #include "mtc/cert/mtc_proof.h"
 #include "mtc/cert/trust_anchor_id.h"
@@ -59,6 +60,12 @@ struct RelyingPartyConfig {
   std::vector<TrustedSubtree> trusted_subtrees;
   std::vector<SerialRange> revoked;
 };
+
+// §Relying Party Configuration from a CA certificate: the CA ID from its
+// subject, the CA cosigner's key, and the revoked ranges of minSerial and
+// maxSerial; no other cosigners, no trusted subtrees; the CA's signature
+// required.
+RelyingPartyConfig ConfigFromCaCertificate(const cert::CaCertificate& ca);
 
 // The revoked ranges a CA certificate implies: [0, minSerial) and
 // [maxSerial + 1, 2^64) (§Relying Party Configuration).

@@ -162,6 +162,28 @@ TEST(ReferenceVerifyTest, EverySingleByteChangeIsRejected) {
   }
 }
 
+// Interop: the reference CA certificate gives the configuration its
+// generator's config describes.
+TEST(ReferenceVerifyTest, CaCertificateGivesTheConfiguration) {
+  std::vector<uint8_t> pem = ReadFileBytes(RefdataPath("ca_cert.pem"));
+  auto ca = cert::ParseCaCertificatePem(std::string(pem.begin(), pem.end()));
+  ASSERT_TRUE(ca.ok()) << ca.error().ToString();
+  RelyingPartyConfig config = ConfigFromCaCertificate(*ca);
+  RelyingPartyConfig expected = ReferenceConfig(0);
+  EXPECT_EQ(config.ca_id.ToAscii(), "32473.1");
+  EXPECT_TRUE(config.ca_key == expected.ca_key);
+  ASSERT_EQ(config.revoked.size(), 2u);
+  EXPECT_EQ(config.revoked[0].first, 0u);
+  EXPECT_EQ(config.revoked[0].last, (uint64_t{1} << 48) - 1);
+  EXPECT_EQ(config.revoked[1].first, uint64_t{6} << 48);
+  EXPECT_EQ(config.revoked[1].last, ~uint64_t{0});
+  EXPECT_TRUE(config.require_ca_signature);
+  EXPECT_TRUE(config.cosigners.empty());
+  // With it alone, the CA-signed reference certificates verify.
+  auto verified = Verify(config, CertificateDer("cert_10_1.pem"));
+  ASSERT_TRUE(verified.ok()) << verified.error().ToString();
+}
+
 TEST(TrustedSubtreesFileTest, RoundTripAndRejections) {
   auto parsed = ParseTrustedSubtrees(
       "# log start end hash\n"
