@@ -13,6 +13,7 @@
 #include "mtc/merkle/node_source.h"
 #include "mtc/merkle/proof.h"
 #include "mtc/tlog/checkpoint.h"
+#include "mtc/tlog/entry_bundle.h"
 #include "mtc/tlog/note.h"
 #include "mtc/tlog/tile_path.h"
 #include "mtc/wire/pem.h"
@@ -60,6 +61,19 @@ TEST(ReferenceCorpusTest, TilesAndRootFromEntries) {
       ours.insert(ours.end(), h.begin(), h.end());
     }
     EXPECT_EQ(ours, expected) << TilePath(tile);
+  }
+  // Entry bundles: our encoding of the entries is the reference's, file by
+  // file.
+  for (uint64_t n = 0; n * tlog::kTileWidth < tree.size(); n++) {
+    tlog::Tile bundle{tlog::Tile::kEntries, n,
+                      tlog::TileWidthAt(0, n, tree.size())};
+    std::vector<uint8_t> ours;
+    for (uint64_t i = n * tlog::kTileWidth;
+         i < n * tlog::kTileWidth + bundle.width; i++) {
+      ASSERT_TRUE(tlog::AppendToEntryBundle(entries[i], &ours).ok());
+    }
+    EXPECT_EQ(ours, ReadFileBytes(RefdataPath(TilePath(bundle))))
+        << TilePath(bundle);
   }
   std::vector<uint8_t> note_bytes = ReadFileBytes(RefdataPath("checkpoint"));
   auto note =
