@@ -28,6 +28,7 @@ int ReportError(const std::string& command, const Error& error);
 // Each file registers its subcommands; the callback stores the exit code.
 void RegisterKeyCommands(CLI::App& app, int* exit_code);
 void RegisterCertificateCommands(CLI::App& app, int* exit_code);
+void RegisterCaCommands(CLI::App& app, int* exit_code);
 
 }  // namespace mtc::cli
 

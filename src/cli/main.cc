@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   version->callback(PrintVersion);
   mtc::cli::RegisterKeyCommands(app, &exit_code);
   mtc::cli::RegisterCertificateCommands(app, &exit_code);
+  mtc::cli::RegisterCaCommands(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -4,8 +4,8 @@
 // sequence and the CA's current log number.
 //
 // The commit protocol uses them in this order, and only this order:
-//   1. TileStore::PutImmutable for every new tile and entry bundle
-//      (durable before it returns);
+//   1. TileStore::PutStaged for every new tile and entry bundle (durable
+//      before it returns);
 //   2. LogStateStore::CompareAndSwapTreeHead: the commit point;
 //   3. TileStore::PutMutable for the signed checkpoint and landmarks.
 #ifndef MTC_LOG_STORAGE_H_
@@ -36,7 +36,15 @@ class TileStore {
   // for an existing path is kConflict: immutable objects never change.
   virtual Status PutImmutable(std::string_view path,
                               std::span<const uint8_t> data) = 0;
-  // Replaces a mutable object atomically and durably.
+  // Stores a tile or entry bundle of a commit that has not reached its
+  // commit point, durably, replacing whatever is at that path. Every path a
+  // commit writes lies beyond the committed tree (its width grew), so an
+  // object already there is the remains of a commit that crashed before its
+  // commit point, never committed data: replacing it is what recovery needs.
+  virtual Status PutStaged(std::string_view path,
+                           std::span<const uint8_t> data) = 0;
+  // Replaces a mutable object ("checkpoint", "landmarks") atomically and
+  // durably.
   virtual Status PutMutable(std::string_view path,
                             std::span<const uint8_t> data) = 0;
   // kNotFound when absent.
@@ -65,9 +73,9 @@ class LogStateStore {
                                         const TreeHead& expected,
                                         const TreeHead& next) = 0;
 
-  // The landmark sequence of a log: tree sizes of landmarks 0, 1, 2, ...
-  // (landmark 0 has size 0 and is implicit: an empty vector means only
-  // landmark 0 exists).
+  // The landmark sequence of a log: tree sizes of landmarks 1, 2, 3, ...,
+  // element i being landmark i + 1's (landmark 0 has size 0 and is implicit:
+  // an empty vector means only landmark 0 exists).
   virtual Result<std::vector<uint64_t>> GetLandmarks(uint32_t log_number) = 0;
   // Appends landmark `number` with `tree_size`; kConflict unless `number` is
   // exactly the next number and `tree_size` exceeds the last size.

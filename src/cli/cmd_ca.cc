@@ -1,0 +1,164 @@
+// `mtc ca ...`: the certification authority (docs/design.md §8).
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "cli_util.h"
+#include "log/ca_config.h"
+#include "mtc/cert/ca_certificate.h"
+#include "mtc/crypto/private_key.h"
+
+namespace mtc::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InitOptions {
+  std::string dir;
+  log::CaConfig config;
+  std::string checkpoint_period = "1s";
+  std::string landmark_interval = "1h";
+  std::string max_cert_lifetime = "7d";
+  std::string landmark_retry_spread = "30s";
+};
+
+// The CA certificate for `config`: unsigned (RFC 9925), the CA ID as subject,
+// serials of logs 1..max_log_number admitted.
+Result<std::string> MakeCaCertificate(const log::CaConfig& config,
+                                      const crypto::PrivateKey& key) {
+  MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId ca_id,
+                       cert::TrustAnchorId::FromAscii(config.ca_id));
+  cert::CaCertificateOptions options;
+  int64_t now = std::time(nullptr);
+  options.not_before = now - 3600;
+  options.not_after = now + int64_t{10} * 365 * 86400;
+  options.min_serial = uint64_t{1} << 48;  // log 1, index 0
+  options.max_serial = config.max_log_number == 65535
+                           ? ~uint64_t{0}
+                           : ((uint64_t{config.max_log_number} + 1) << 48) - 1;
+  MTC_ASSIGN_OR_RETURN(
+      std::vector<uint8_t> der,
+      cert::BuildCaCertificate(ca_id, key.public_key(), options));
+  return cert::CaCertificateToPem(der);
+}
+
+int Init(InitOptions o) {
+  for (auto [text, out] :
+       {std::pair{&o.checkpoint_period, &o.config.checkpoint_period}}) {
+    auto d = log::ParseDuration(*text);
+    if (!d.ok())
+      return ReportError("ca init",
+                         d.error().WithContext("--checkpoint-period"));
+    *out = *d;
+  }
+  struct Seconds {
+    const char* flag;
+    std::string* text;
+    std::chrono::seconds* out;
+  };
+  for (Seconds s : {Seconds{"--landmark-interval", &o.landmark_interval,
+                            &o.config.landmark_interval},
+                    Seconds{"--max-cert-lifetime", &o.max_cert_lifetime,
+                            &o.config.max_cert_lifetime},
+                    Seconds{"--landmark-retry-spread", &o.landmark_retry_spread,
+                            &o.config.landmark_retry_spread}}) {
+    auto d = log::ParseDuration(*s.text);
+    if (!d.ok()) return ReportError("ca init", d.error().WithContext(s.flag));
+    *s.out = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  }
+  Status valid = o.config.Validate();
+  if (!valid.ok()) return ReportError("ca init", valid.error());
+  fs::path dir(o.dir);
+  if (fs::exists(dir / "mtc.toml")) {
+    return ReportError(
+        "ca init",
+        Error(ErrorCode::kConflict, (dir / "mtc.toml").string() +
+                                        " exists: this directory holds a CA"));
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return ReportError(
+        "ca init",
+        Error(ErrorCode::kIo, "cannot create " + o.dir + ": " + ec.message()));
+  }
+  auto alg = crypto::ParseSignatureAlgorithm(o.config.algorithm);
+  if (!alg.ok()) return ReportError("ca init", alg.error());
+  auto key = crypto::PrivateKey::Generate(*alg);
+  if (!key.ok()) return ReportError("ca init", key.error());
+  auto ca_cert = MakeCaCertificate(o.config, *key);
+  if (!ca_cert.ok()) return ReportError("ca init", ca_cert.error());
+  // The key first, the configuration last: a directory with mtc.toml is a
+  // complete CA.
+  for (auto [name, contents, mode] :
+       {std::tuple{"ca-key.pem", key->ToPkcs8Pem(), 0600u},
+        std::tuple{"ca-cert.pem", *ca_cert, 0644u},
+        std::tuple{"mtc.toml", log::FormatCaConfig(o.config), 0644u}}) {
+    Status w = WriteFileAtomic((dir / name).string(), contents, mode, false);
+    if (!w.ok()) return ReportError("ca init", w.error());
+  }
+  std::cout << "CA " << o.config.ca_id << " (" << o.config.algorithm
+            << ") initialized in " << o.dir << "\n"
+            << "  settings:       " << (dir / "mtc.toml").string() << "\n"
+            << "  CA certificate: " << (dir / "ca-cert.pem").string() << "\n"
+            << "  log 1:          " << o.config.LogPrefixUrl(1) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterCaCommands(CLI::App& app, int* exit_code) {
+  CLI::App* ca = app.add_subcommand("ca", "Run a Merkle Tree Certificates CA");
+  ca->require_subcommand(1);
+
+  auto o = std::make_shared<InitOptions>();
+  CLI::App* init = ca->add_subcommand(
+      "init", "Create a CA: settings (mtc.toml), cosigner key, CA certificate");
+  init->add_option("--dir", o->dir, "The CA's directory")->required();
+  init->add_option("--ca-id", o->config.ca_id, "CA ID (trust anchor ID)")
+      ->capture_default_str();
+  init->add_option("--algorithm", o->config.algorithm, "CA cosigner algorithm")
+      ->capture_default_str();
+  init->add_option("--host", o->config.host, "Host name in the CA's URLs")
+      ->capture_default_str();
+  init->add_option("--acme-listen", o->config.acme_listen,
+                   "ACME HTTPS listener")
+      ->capture_default_str();
+  init->add_option("--log-listen", o->config.log_listen, "Log HTTP listener")
+      ->capture_default_str();
+  init->add_option("--http01-port", o->config.http01_port,
+                   "Port http-01 validation connects to")
+      ->capture_default_str();
+  init->add_option("--tls-alpn01-port", o->config.tls_alpn01_port,
+                   "Port tls-alpn-01 validation connects to")
+      ->capture_default_str();
+  init->add_option("--resolve-all-to", o->config.resolve_all_to,
+                   "Test mode: validate every identifier against this address");
+  init->add_option("--dns-resolver", o->config.dns_resolver,
+                   "Resolver for dns-01")
+      ->capture_default_str();
+  init->add_option("--checkpoint-period", o->checkpoint_period,
+                   "Sequencer period (>= 50ms)")
+      ->capture_default_str();
+  init->add_option("--landmark-interval", o->landmark_interval,
+                   "Time between landmarks")
+      ->capture_default_str();
+  init->add_option("--max-cert-lifetime", o->max_cert_lifetime,
+                   "Certificate lifetime; sets max_active_landmarks")
+      ->capture_default_str();
+  init->add_option("--landmark-retry-spread", o->landmark_retry_spread,
+                   "Random spread added to Retry-After")
+      ->capture_default_str();
+  init->add_option("--storage", o->config.storage,
+                   "sqlite or a postgres:// URL")
+      ->capture_default_str();
+  init->add_option("--max-log-number", o->config.max_log_number,
+                   "Highest log number the CA certificate admits")
+      ->capture_default_str();
+  init->callback([=] { *exit_code = Init(*o); });
+}
+
+}  // namespace mtc::cli

@@ -1,0 +1,149 @@
+// One issuance log and its sequencer (docs/design.md §4, §5;
+// draft-ietf-plants-merkle-tree-certs §Issuance Logs, §Standalone
+// Certificates).
+//
+// Append() pools entries; one sequencer thread commits the pool every
+// checkpoint_period with the commit protocol of docs/design.md §5:
+//   1. write the new hash tiles and entry bundles durably;
+//   2. compare-and-swap the tree head in the LogStateStore (the commit point);
+//   3. sign and publish the checkpoint;
+// then signs the covering subtrees of the new interval (timestamp 0), gathers
+// cosignatures, and resolves each pending entry with its MTCProof. A failed
+// commit stops the sequencer: the state is unknown until a restart
+// reconciles it.
+#ifndef MTC_LOG_ISSUANCE_LOG_H_
+#define MTC_LOG_ISSUANCE_LOG_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "log/storage.h"
+#include "mtc/base/result.h"
+#include "mtc/cert/mtc_proof.h"
+#include "mtc/cert/trust_anchor_id.h"
+#include "mtc/crypto/private_key.h"
+#include "mtc/merkle/subtree.h"
+#include "mtc/tlog/checkpoint.h"
+
+namespace mtc::log {
+
+// What a committed entry needs to become a certificate.
+struct IssuedEntry {
+  uint32_t log_number = 0;
+  uint64_t index = 0;
+  uint64_t tree_size = 0;  // the checkpoint that first included it
+  cert::MtcProof proof;    // covering subtree, inclusion proof, signatures
+};
+
+// Asks external cosigners (witnesses) to cosign a new checkpoint (given as
+// its signed note) and then each covering subtree; returns, for each subtree,
+// the signatures obtained (raw, timestamp 0), or an error when a required
+// cosigner did not sign, which fails the entries of this commit but not the
+// log. Called on the sequencer thread after the commit point.
+using CosignFunction =
+    std::function<Result<std::vector<std::vector<cert::SubtreeSignature>>>(
+        const std::string& checkpoint_note,
+        const std::vector<merkle::Subtree>& subtrees,
+        const std::vector<merkle::Hash>& hashes)>;
+
+struct IssuanceLogOptions {
+  cert::TrustAnchorId ca_id;
+  uint32_t log_number = 1;
+  std::chrono::milliseconds checkpoint_period{1000};
+  size_t max_pending = 1 << 20;  // Append fails (kUnavailable) beyond this
+  CosignFunction cosign;         // optional
+};
+
+class IssuanceLog {
+ public:
+  // Opens the log, reconciling storage with the committed head (§5 step 4):
+  // a checkpoint behind the head is re-published; tiles or a checkpoint that
+  // disagree with the head make Open fail with a message saying what.
+  // `ca_key`, `tiles` and `state` must outlive the log.
+  static Result<std::unique_ptr<IssuanceLog>> Open(
+      IssuanceLogOptions options, const crypto::PrivateKey* ca_key,
+      TileStore* tiles, LogStateStore* state);
+  ~IssuanceLog();
+
+  // Starts the sequencer thread (commits every checkpoint_period).
+  void Start();
+  // Stops it after committing what is pending.
+  void Stop();
+
+  // Queues a serialized MTCLogEntry. The future resolves once the entry is
+  // committed and its subtree signed, or with the commit's error.
+  std::future<Result<IssuedEntry>> Append(std::vector<uint8_t> entry);
+
+  // Commits the pool now, on the calling thread (tests, `mtc ca issue`).
+  Status CommitNow();
+
+  TreeHead head() const;
+  uint32_t log_number() const { return options_.log_number; }
+  const std::string& origin() const { return origin_; }
+  const std::string& ca_name() const { return ca_name_; }
+  // The error that stopped the sequencer, if one did.
+  std::optional<Error> fatal_error() const;
+
+  // The MTCProof for entry `index` in `subtree` (a committed, valid subtree
+  // containing it), built from the stored tiles and signed by the CA now:
+  // how a restarted CA rebuilds any certificate it ever issued, and how
+  // landmark-relative certificates are made (no signatures then).
+  Result<cert::MtcProof> ProveEntry(uint64_t index,
+                                    const merkle::Subtree& subtree,
+                                    bool sign) const;
+
+ private:
+  // The pool: entries and their promises, index for index.
+  struct Batch {
+    std::vector<std::vector<uint8_t>> entries;
+    std::vector<std::promise<Result<IssuedEntry>>> done;
+    size_t size() const { return entries.size(); }
+    void FailAll(const Error& e) {
+      for (auto& d : done) d.set_value(e);
+      entries.clear();
+      done.clear();
+    }
+  };
+
+  IssuanceLog(IssuanceLogOptions options, const crypto::PrivateKey* ca_key,
+              TileStore* tiles, LogStateStore* state);
+  Status Reconcile();
+  Status Commit(Batch& batch);
+  // Signs and publishes the checkpoint of `head`; returns the note.
+  Result<std::string> PublishCheckpoint(const TreeHead& head);
+  void Run();
+
+  const IssuanceLogOptions options_;
+  const crypto::PrivateKey* const ca_key_;
+  TileStore* const tiles_;
+  LogStateStore* const state_;
+  const std::string origin_;   // oid/1.3.6.1.4.1.<CA ID>.0.<log>
+  const std::string ca_name_;  // oid/1.3.6.1.4.1.<CA ID>
+
+  // Serializes commits (the sequencer thread and CommitNow) and guards the
+  // node source, whose tile cache lives across commits.
+  std::mutex commit_mu_;
+  std::unique_ptr<class TileNodeSource> source_;  // guarded by commit_mu_
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;  // signals stop_
+  Batch pool_;                    // guarded by mu_
+  TreeHead head_;                 // guarded by mu_
+  std::optional<Error> fatal_;    // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace mtc::log
+
+#endif  // MTC_LOG_ISSUANCE_LOG_H_
