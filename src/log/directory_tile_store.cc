@@ -139,7 +139,8 @@ Status WriteAll(int fd, std::span<const uint8_t> data,
 // starts with '.' and ends in random characters, so it is never a valid
 // object path and is never served. Removed on failure.
 Result<std::string> WriteTempFile(const std::string& dir, std::string_view name,
-                                  std::span<const uint8_t> data) {
+                                  std::span<const uint8_t> data,
+                                  bool sync = true) {
   std::string path = Join(dir, "." + std::string(name) + ".tmp-XXXXXX");
   Fd fd(::mkostemp(path.data(), O_CLOEXEC));
   if (!fd.valid()) return ErrnoError("cannot create", path, errno);
@@ -149,7 +150,9 @@ Result<std::string> WriteTempFile(const std::string& dir, std::string_view name,
       return ErrnoError("cannot chmod", path, errno);
     }
     MTC_RETURN_IF_ERROR(WriteAll(fd.get(), data, path));
-    if (::fsync(fd.get()) != 0) return ErrnoError("cannot fsync", path, errno);
+    if (sync && ::fsync(fd.get()) != 0) {
+      return ErrnoError("cannot fsync", path, errno);
+    }
     if (fd.Close() != 0) return ErrnoError("cannot close", path, errno);
     return OkStatus();
   };
@@ -199,6 +202,15 @@ Status CompareExisting(const std::string& file, const std::string& dir,
 }
 
 // Splits "tile/0/x001/234" into "tile/0/x001" and "234".
+// syncfs(2) on the file system holding `path`: every written file and
+// directory entry there is durable when it returns.
+Status SyncFilesystem(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError("cannot open", path, errno);
+  if (::syncfs(fd.get()) != 0) return ErrnoError("cannot syncfs", path, errno);
+  return OkStatus();
+}
+
 std::pair<std::string_view, std::string_view> SplitDir(std::string_view path) {
   size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return {"", path};
@@ -246,10 +258,40 @@ Status DirectoryTileStore::PutImmutable(std::string_view path,
   return SyncPath(dir, /*directory=*/true);
 }
 
-Status DirectoryTileStore::PutStaged(std::string_view path,
-                                     std::span<const uint8_t> data) {
-  MTC_RETURN_IF_ERROR(CheckImmutablePath(path));
-  return PutReplacing(path, data);
+Status DirectoryTileStore::PutStaged(std::span<const StagedObject> objects) {
+  for (const StagedObject& o : objects) {
+    MTC_RETURN_IF_ERROR(CheckImmutablePath(o.path));
+  }
+  std::vector<std::pair<std::string, std::string>> renames;  // temp, target
+  auto cleanup = [&] {
+    for (const auto& [temp, target] : renames) ::unlink(temp.c_str());
+  };
+  for (const StagedObject& o : objects) {
+    auto [relative_dir, name] = SplitDir(o.path);
+    std::string dir = Join(root_, relative_dir);
+    Status made = MakeDirs(root_, relative_dir);
+    auto temp = made.ok() ? WriteTempFile(dir, name, o.data, /*sync=*/false)
+                          : Result<std::string>(made.error());
+    if (!temp.ok()) {
+      cleanup();
+      return temp.error();
+    }
+    renames.emplace_back(*temp, Join(root_, o.path));
+  }
+  Status synced = SyncFilesystem(root_);
+  if (!synced.ok()) {
+    cleanup();
+    return synced;
+  }
+  for (size_t i = 0; i < renames.size(); i++) {
+    if (::rename(renames[i].first.c_str(), renames[i].second.c_str()) != 0) {
+      int err = errno;
+      for (size_t j = i; j < renames.size(); j++)
+        ::unlink(renames[j].first.c_str());
+      return ErrnoError("cannot rename to", renames[i].second, err);
+    }
+  }
+  return SyncFilesystem(root_);
 }
 
 Status DirectoryTileStore::PutMutable(std::string_view path,

@@ -238,12 +238,15 @@ Status IssuanceLog::Commit(Batch& batch) {
   auto hash_tiles = ComputeHashTiles(*tiles_, old_size, leaf_hashes);
   if (!hash_tiles.ok())
     return Fatal("computing hash tiles", hash_tiles.error());
-  for (const auto* objects : {&*bundles, &*hash_tiles}) {
-    for (const TileData& o : *objects) {
-      Status put = tiles_->PutStaged(o.path, o.data);
-      if (!put.ok()) return Fatal("writing " + o.path, put.error());
+  std::vector<StagedObject> staged;
+  staged.reserve(bundles->size() + hash_tiles->size());
+  for (auto* objects : {&*bundles, &*hash_tiles}) {
+    for (TileData& o : *objects) {
+      staged.push_back({std::move(o.path), std::move(o.data)});
     }
   }
+  Status put = tiles_->PutStaged(staged);
+  if (!put.ok()) return Fatal("staging tiles and bundles", put.error());
   if (!source_) source_ = std::make_unique<TileNodeSource>(*tiles_, old_size);
   Status grown = source_->SetTreeSize(new_size);
   if (!grown.ok()) return Fatal("growing the node source", grown.error());
@@ -300,10 +303,15 @@ Status IssuanceLog::Commit(Batch& batch) {
         signatures[i].push_back(std::move(s));
     }
   }
+  std::vector<std::shared_ptr<const std::vector<cert::SubtreeSignature>>>
+      shared;
   for (auto& sigs : signatures) {
     std::sort(sigs.begin(), sigs.end(), [](const auto& a, const auto& b) {
       return cert::CosignerIdLess(a.cosigner_id, b.cosigner_id);
     });
+    shared.push_back(
+        std::make_shared<const std::vector<cert::SubtreeSignature>>(
+            std::move(sigs)));
   }
 
   // Every entry's proof first, so that no promise is kept before the last
@@ -315,14 +323,20 @@ Status IssuanceLog::Commit(Batch& batch) {
     size_t which = (subtrees.size() > 1 && index >= subtrees[1].start) ? 1 : 0;
     auto proof = merkle::GenerateInclusionProof(source, subtrees[which], index);
     if (!proof.ok()) return Fatal("proving entry", proof.error());
-    issued.push_back({options_.log_number, index, new_size,
-                      cert::MtcProof{{},
-                                     subtrees[which],
-                                     std::move(proof).value(),
-                                     signatures[which]}});
-    // The MTCProof carries the entry's extensions (§Certificate Format).
-    auto parsed = cert::ParseMtcLogEntry(batch.entries[i]);
-    if (parsed.ok()) issued.back().proof.extensions = parsed->extensions;
+    issued.push_back({options_.log_number,
+                      index,
+                      new_size,
+                      subtrees[which],
+                      std::move(proof).value(),
+                      {},
+                      shared[which]});
+    // The MTCProof carries the entry's extensions (§Certificate Format);
+    // most entries have none: their encoding starts with a zero length.
+    const std::vector<uint8_t>& e = batch.entries[i];
+    if (e.size() >= 2 && (e[0] != 0 || e[1] != 0)) {
+      auto parsed = cert::ParseMtcLogEntry(e);
+      if (parsed.ok()) issued.back().extensions = parsed->extensions;
+    }
   }
   for (size_t i = 0; i < batch.size(); i++) {
     batch.done[i].set_value(std::move(issued[i]));

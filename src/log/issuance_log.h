@@ -38,11 +38,22 @@
 namespace mtc::log {
 
 // What a committed entry needs to become a certificate.
+// The signatures of one subtree are shared by all its entries (an ML-DSA-44
+// signature is 2420 bytes; a commit resolves up to a million entries).
 struct IssuedEntry {
   uint32_t log_number = 0;
   uint64_t index = 0;
-  uint64_t tree_size = 0;  // the checkpoint that first included it
-  cert::MtcProof proof;    // covering subtree, inclusion proof, signatures
+  uint64_t tree_size = 0;   // the checkpoint that first included it
+  merkle::Subtree subtree;  // the covering subtree that contains it
+  merkle::Proof inclusion_proof;
+  std::vector<cert::LogEntryExtension> extensions;
+  std::shared_ptr<const std::vector<cert::SubtreeSignature>> signatures;
+
+  // The MTCProof of a standalone certificate for this entry.
+  cert::MtcProof Proof() const {
+    return {extensions, subtree, inclusion_proof,
+            signatures ? *signatures : std::vector<cert::SubtreeSignature>{}};
+  }
 };
 
 // Asks external cosigners (witnesses) to cosign a new checkpoint (given as

@@ -49,13 +49,15 @@ Status MemoryTileStore::PutImmutable(std::string_view path,
   return OkStatus();
 }
 
-Status MemoryTileStore::PutStaged(std::string_view path,
-                                  std::span<const uint8_t> data) {
-  MTC_RETURN_IF_ERROR(CheckImmutablePath(path));
-  MTC_RETURN_IF_ERROR(RunFaultHook("PutStaged", path));
-  std::lock_guard<std::mutex> lock(mu_);
-  objects_.insert_or_assign(std::string(path),
-                            std::vector<uint8_t>(data.begin(), data.end()));
+Status MemoryTileStore::PutStaged(std::span<const StagedObject> objects) {
+  // Object by object: a failure part way leaves earlier objects stored, as a
+  // crash part way through a real store's batch can.
+  for (const StagedObject& o : objects) {
+    MTC_RETURN_IF_ERROR(CheckImmutablePath(o.path));
+    MTC_RETURN_IF_ERROR(RunFaultHook("PutStaged", o.path));
+    std::lock_guard<std::mutex> lock(mu_);
+    objects_.insert_or_assign(o.path, o.data);
+  }
   return OkStatus();
 }
 

@@ -34,8 +34,7 @@ class MemoryTileStore : public TileStore {
 
   Status PutImmutable(std::string_view path,
                       std::span<const uint8_t> data) override;
-  Status PutStaged(std::string_view path,
-                   std::span<const uint8_t> data) override;
+  Status PutStaged(std::span<const StagedObject> objects) override;
   Status PutMutable(std::string_view path,
                     std::span<const uint8_t> data) override;
   Result<std::vector<uint8_t>> Get(std::string_view path) const override;

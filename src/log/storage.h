@@ -23,6 +23,12 @@
 
 namespace mtc::log {
 
+// One object of a commit, for TileStore::PutStaged.
+struct StagedObject {
+  std::string path;
+  std::vector<uint8_t> data;
+};
+
 // Objects of one log, addressed by their path under the log prefix
 // ("tile/0/x001/234", "tile/entries/000.p/7", "checkpoint", "landmarks").
 // Implementations are thread-safe.
@@ -36,13 +42,14 @@ class TileStore {
   // for an existing path is kConflict: immutable objects never change.
   virtual Status PutImmutable(std::string_view path,
                               std::span<const uint8_t> data) = 0;
-  // Stores a tile or entry bundle of a commit that has not reached its
-  // commit point, durably, replacing whatever is at that path. Every path a
-  // commit writes lies beyond the committed tree (its width grew), so an
-  // object already there is the remains of a commit that crashed before its
-  // commit point, never committed data: replacing it is what recovery needs.
-  virtual Status PutStaged(std::string_view path,
-                           std::span<const uint8_t> data) = 0;
+  // Stores the tiles and entry bundles of a commit that has not reached its
+  // commit point, all durable when it returns, each replacing whatever is at
+  // its path. Every path a commit writes lies beyond the committed tree (its
+  // width grew), so an object already there is the remains of a commit that
+  // crashed before its commit point, never committed data: replacing it is
+  // what recovery needs. One call per commit lets a store make the whole
+  // batch durable at once.
+  virtual Status PutStaged(std::span<const StagedObject> objects) = 0;
   // Replaces a mutable object ("checkpoint", "landmarks") atomically and
   // durably.
   virtual Status PutMutable(std::string_view path,

@@ -81,7 +81,7 @@ void IssueAndVerify(IssuanceLog& log, int first, int n) {
     ASSERT_TRUE(issued.ok()) << issued.error().ToString();
     auto der = cert::AssembleCertificate(
         fields[i], SubjectSpki(), issued->log_number, issued->index,
-        cert::SerializeMtcProof(issued->proof).value());
+        cert::SerializeMtcProof(issued->Proof()).value());
     ASSERT_TRUE(der.ok()) << der.error().ToString();
     auto c = cert::ParseCertificate(*der).value();
     auto v = verify::VerifyCertificateSignature(Relying(), c);
