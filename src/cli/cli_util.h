@@ -25,10 +25,17 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents,
 // Prints "mtc <command>: <error>" to stderr and returns kExitError.
 int ReportError(const std::string& command, const Error& error);
 
+// Blocks SIGINT and SIGTERM in the calling thread (call before starting any
+// thread, so every thread inherits the mask), then later waits for one.
+void BlockTerminationSignals();
+// Returns the signal's name once SIGINT or SIGTERM arrives.
+std::string WaitForTerminationSignal();
+
 // Each file registers its subcommands; the callback stores the exit code.
 void RegisterKeyCommands(CLI::App& app, int* exit_code);
 void RegisterCertificateCommands(CLI::App& app, int* exit_code);
 void RegisterCaCommands(CLI::App& app, int* exit_code);
+void RegisterWitnessCommands(CLI::App& app, int* exit_code);
 
 }  // namespace mtc::cli
 

@@ -7,6 +7,7 @@
 
 #include "cli_util.h"
 #include "log/ca_config.h"
+#include "log/ca_service.h"
 #include "mtc/cert/ca_certificate.h"
 #include "mtc/crypto/private_key.h"
 
@@ -108,6 +109,24 @@ int Init(InitOptions o) {
   return kExitOk;
 }
 
+int Serve(const std::string& dir) {
+  BlockTerminationSignals();
+  auto service = log::CaService::Open(dir);
+  if (!service.ok()) return ReportError("ca serve", service.error());
+  Status started = (*service)->Start();
+  if (!started.ok()) return ReportError("ca serve", started.error());
+  const log::CaConfig& c = (*service)->config();
+  uint32_t n = (*service)->log().log_number();
+  std::cout << "CA " << c.ca_id << " serving from " << dir << "\n"
+            << "log " << n << ": " << (*service)->LogUrl(n) << "\n"
+            << "  checkpoint every " << log::FormatDuration(c.checkpoint_period)
+            << ", tree size " << (*service)->log().head().size << std::endl;
+  std::string sig = WaitForTerminationSignal();
+  std::cout << sig << ": stopping after the pending commit" << std::endl;
+  (*service)->Stop();
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterCaCommands(CLI::App& app, int* exit_code) {
@@ -159,6 +178,15 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
                    "Highest log number the CA certificate admits")
       ->capture_default_str();
   init->callback([=] { *exit_code = Init(*o); });
+
+  auto serve_dir = std::make_shared<std::string>();
+  CLI::App* serve = ca->add_subcommand(
+      "serve",
+      "Run the CA: sequencer, landmarks, and its logs over HTTP "
+      "(prints 'log N: URL' when ready; stops on SIGINT/SIGTERM)");
+  serve->add_option("--dir", *serve_dir, "The CA's directory (mtc ca init)")
+      ->required();
+  serve->callback([=] { *exit_code = Serve(*serve_dir); });
 }
 
 }  // namespace mtc::cli

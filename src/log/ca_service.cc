@@ -1,0 +1,207 @@
+#include "log/ca_service.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "log/sqlite_state_store.h"
+#include "mtc/tlog/checkpoint.h"
+#include "mtc/tlog/note.h"
+#include "mtc/tlog/tile_path.h"
+
+namespace mtc::log {
+
+namespace {
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorCode::kIo, "cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+}  // namespace
+
+Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
+  std::unique_ptr<CaService> s(new CaService);
+  s->dir_ = dir;
+  MTC_ASSIGN_OR_RETURN(s->config_, LoadCaConfig(dir + "/mtc.toml"));
+  MTC_ASSIGN_OR_RETURN(std::string key_pem, ReadText(dir + "/ca-key.pem"));
+  auto key = crypto::PrivateKey::FromPkcs8Pem(key_pem);
+  if (!key.ok()) return key.error().WithContext(dir + "/ca-key.pem");
+  s->key_ = std::make_unique<crypto::PrivateKey>(std::move(key).value());
+  if (s->config_.storage != "sqlite") {
+    return Error(ErrorCode::kUnsupported,
+                 "storage \"" + s->config_.storage +
+                     "\" is not available yet; use sqlite");
+  }
+  MTC_ASSIGN_OR_RETURN(auto state,
+                       SqliteLogStateStore::Open(dir + "/state.db"));
+  s->state_ = std::move(state);
+  MTC_ASSIGN_OR_RETURN(s->current_log_, s->state_->GetCurrentLog());
+  for (uint32_t n = 1; n <= s->current_log_; n++) {
+    MTC_ASSIGN_OR_RETURN(auto tiles, DirectoryTileStore::Open(
+                                         dir + "/logs/" + std::to_string(n)));
+    s->tiles_[n] = std::move(tiles);
+  }
+  MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId ca_id,
+                       cert::TrustAnchorId::FromAscii(s->config_.ca_id));
+  IssuanceLogOptions options{ca_id};
+  options.log_number = s->current_log_;
+  options.checkpoint_period = s->config_.checkpoint_period;
+  MTC_ASSIGN_OR_RETURN(
+      s->log_,
+      IssuanceLog::Open(options, s->key_.get(),
+                        s->tiles_[s->current_log_].get(), s->state_.get()));
+  s->landmarks_ = std::make_unique<LandmarkAllocator>(
+      s->state_.get(), s->current_log_, s->config_.landmark_interval,
+      s->config_.max_cert_lifetime);
+  MTC_RETURN_IF_ERROR(s->landmarks_->Load(Now()));
+  return s;
+}
+
+CaService::~CaService() { Stop(); }
+
+Status CaService::Start() {
+  log_->Start();
+  MTC_RETURN_IF_ERROR(UpdateLandmarks(Now()));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+  }
+  landmark_thread_ = std::thread([this] { RunLandmarks(); });
+  net::ServerOptions options;
+  options.listen = config_.log_listen;
+  MTC_ASSIGN_OR_RETURN(
+      server_, net::HttpServer::Start(options, [this](const net::Request& r) {
+        return HandleLogRequest(r);
+      }));
+  return OkStatus();
+}
+
+void CaService::Stop() {
+  if (server_) server_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (landmark_thread_.joinable()) landmark_thread_.join();
+  if (log_) log_->Stop();
+}
+
+std::string CaService::LogUrl(uint32_t log_number) const {
+  std::string address = server_ ? server_->address() : config_.log_listen;
+  return "http://" + address + "/" + std::to_string(log_number);
+}
+
+Status CaService::UpdateLandmarks(int64_t now) {
+  // Only a published checkpoint's size becomes a landmark, so the landmarks
+  // file never names a size a relying party cannot yet see.
+  auto note = tiles_[current_log_]->Get("checkpoint");
+  if (!note.ok()) return note.error();
+  MTC_ASSIGN_OR_RETURN(
+      tlog::SignedNote parsed,
+      tlog::ParseSignedNote(std::string(note->begin(), note->end())));
+  MTC_ASSIGN_OR_RETURN(tlog::Checkpoint cp,
+                       tlog::ParseCheckpointText(parsed.text));
+  MTC_ASSIGN_OR_RETURN(bool allocated,
+                       landmarks_->MaybeAllocate(now, cp.tree_size));
+  auto existing = tiles_[current_log_]->Get("landmarks");
+  if (!allocated && existing.ok()) return OkStatus();
+  MTC_ASSIGN_OR_RETURN(tlog::LandmarkWindow window, landmarks_->Window());
+  return tiles_[current_log_]->PutMutable("landmarks",
+                                          Bytes(window.Serialize()));
+}
+
+void CaService::RunLandmarks() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::seconds(1));
+    if (stop_) break;
+    lock.unlock();
+    Status s = UpdateLandmarks(Now());
+    if (!s.ok())
+      std::fprintf(stderr, "landmarks: %s\n", s.error().ToString().c_str());
+    lock.lock();
+  }
+}
+
+net::Response CaService::HandleLogRequest(const net::Request& request) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    net::Response r = net::TextResponse(405, "only GET and HEAD\n");
+    r.AddHeader("Allow", "GET, HEAD");
+    return r;
+  }
+  // "/<log number>/<object>"
+  std::string_view path = request.path;
+  if (path.size() < 2 || path[0] != '/')
+    return net::TextResponse(404, "not found\n");
+  size_t slash = path.find('/', 1);
+  if (slash == std::string_view::npos)
+    return net::TextResponse(404, "not found\n");
+  std::string_view number = path.substr(1, slash - 1);
+  uint32_t log_number = 0;
+  auto [end, ec] =
+      std::from_chars(number.data(), number.data() + number.size(), log_number);
+  if (ec != std::errc() || end != number.data() + number.size() ||
+      tiles_.count(log_number) == 0 ||
+      (number.size() > 1 && number[0] == '0')) {
+    return net::TextResponse(404, "no such log\n");
+  }
+  std::string object(path.substr(slash + 1));
+  const TileStore& tiles = *tiles_[log_number];
+  net::Response r;
+  if (object == "checkpoint") {
+    auto data = tiles.Get(object);
+    if (!data.ok()) return net::TextResponse(404, "no checkpoint yet\n");
+    r.body.assign(data->begin(), data->end());
+    r.AddHeader("Content-Type", "text/plain; charset=utf-8");
+    r.AddHeader("Cache-Control", "no-cache");  // tlog-tiles: mutable
+    return r;
+  }
+  if (object == "landmarks") {
+    auto data = tiles.Get(object);
+    if (!data.ok()) return net::TextResponse(404, "no landmarks yet\n");
+    r.body.assign(data->begin(), data->end());
+    r.AddHeader("Content-Type", "text/plain; charset=utf-8");
+    // Cacheable until the next landmark is due (mtc-tlog proposal).
+    int64_t now = Now();
+    int64_t max_age =
+        log_number == current_log_
+            ? std::max<int64_t>(0, landmarks_->NextAllocationTime(now) - now)
+            : 86400;
+    r.AddHeader("Cache-Control", "max-age=" + std::to_string(max_age));
+    return r;
+  }
+  auto tile = tlog::ParseTilePath(object);
+  if (!tile.ok()) return net::TextResponse(404, "not found\n");
+  // Only what is committed: a tile of this width must lie within the tree.
+  uint64_t size = log_->head().size;
+  if (log_number != current_log_) {
+    auto head = state_->GetTreeHead(log_number);
+    size = head.ok() ? head->size : 0;
+  }
+  int level = tile->is_entries() ? 0 : tile->level;
+  if (tile->width > tlog::TileWidthAt(level, tile->index, size)) {
+    return net::TextResponse(404, "not in the published tree\n");
+  }
+  auto data = tiles.Get(object);
+  if (!data.ok()) return net::TextResponse(404, "not found\n");
+  r.body.assign(data->begin(), data->end());
+  r.AddHeader("Content-Type", "application/octet-stream");
+  r.AddHeader("Cache-Control", "public, max-age=31536000, immutable");
+  return r;
+}
+
+}  // namespace mtc::log

@@ -1,0 +1,72 @@
+// A running CA's log side (`mtc ca serve`): its settings and key, the state
+// store, the current issuance log with its sequencer, the landmark allocator,
+// and the HTTP read path of C2SP tlog-tiles for every log.
+#ifndef MTC_LOG_CA_SERVICE_H_
+#define MTC_LOG_CA_SERVICE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "log/ca_config.h"
+#include "log/directory_tile_store.h"
+#include "log/issuance_log.h"
+#include "log/landmark_allocator.h"
+#include "log/storage.h"
+#include "mtc/base/result.h"
+#include "mtc/crypto/private_key.h"
+#include "net/http_message.h"
+#include "net/http_server.h"
+
+namespace mtc::log {
+
+class CaService {
+ public:
+  // Loads DIR/mtc.toml and DIR/ca-key.pem, opens DIR/state.db and the current
+  // log's tiles in DIR/logs/<N>, reconciling them (IssuanceLog::Open).
+  static Result<std::unique_ptr<CaService>> Open(const std::string& dir);
+  ~CaService();
+
+  // Starts the sequencer, the landmark thread and the log HTTP listener.
+  Status Start();
+  void Stop();
+
+  const CaConfig& config() const { return config_; }
+  IssuanceLog& log() { return *log_; }
+  LandmarkAllocator& landmarks() { return *landmarks_; }
+  // "http://<bound log listener>/<N>".
+  std::string LogUrl(uint32_t log_number) const;
+
+  // The tlog-tiles read path: GET/HEAD /<N>/checkpoint, /<N>/landmarks,
+  // /<N>/tile/...; tiles only within the published tree, 404 otherwise.
+  net::Response HandleLogRequest(const net::Request& request);
+
+ private:
+  CaService() = default;
+  // Allocates a landmark when one is due and publishes the landmarks file.
+  Status UpdateLandmarks(int64_t now);
+  void RunLandmarks();
+
+  CaConfig config_;
+  std::string dir_;
+  std::unique_ptr<crypto::PrivateKey> key_;
+  std::unique_ptr<LogStateStore> state_;
+  uint32_t current_log_ = 1;
+  std::map<uint32_t, std::unique_ptr<DirectoryTileStore>> tiles_;  // per log
+  std::unique_ptr<IssuanceLog> log_;
+  std::unique_ptr<LandmarkAllocator> landmarks_;
+  std::unique_ptr<net::HttpServer> server_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread landmark_thread_;
+};
+
+}  // namespace mtc::log
+
+#endif  // MTC_LOG_CA_SERVICE_H_

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end: `mtc ca init` then `mtc ca serve`: the log's read path answers
+# per C2SP tlog-tiles, and SIGTERM stops the server cleanly.
+# Usage: ca_serve_test.sh MTC_BINARY
+set -euo pipefail
+mtc="$1"
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.log" ] && cat "$work/serve.log" >&2; exit 1; }
+
+"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --checkpoint-period 100ms \
+  --landmark-interval 5s --max-cert-lifetime 20s >/dev/null || fail "ca init"
+"$mtc" ca init --dir "$work/ca" >/dev/null 2>&1 && fail "a second init replaced the CA"
+[ "$(stat -c %a "$work/ca/ca-key.pem")" = 600 ] || fail "CA key is not mode 600"
+
+"$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
+pid=$!
+url=""
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^log 1: //p' "$work/serve.log")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || fail "no 'log 1: URL' line"
+
+python3 - "$url" <<'PY' || fail "read path"
+import sys, urllib.request, urllib.error
+url = sys.argv[1]
+def get(path, method="GET"):
+    req = urllib.request.Request(url + path, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+status, headers, body = get("/checkpoint")
+assert status == 200, status
+assert headers["Content-Type"] == "text/plain; charset=utf-8", headers
+lines = body.decode().split("\n")
+assert lines[0] == "oid/1.3.6.1.4.1.32473.1.0.1" and lines[1] == "0", lines[:3]
+assert "\n\n\u2014 oid/1.3.6.1.4.1.32473.1 " in body.decode()
+status, headers, body = get("/landmarks")
+assert status == 200 and body == b"0 0\n0\n", (status, body)
+assert headers["Cache-Control"].startswith("max-age="), headers
+assert get("/tile/0/000")[0] == 404          # nothing committed yet
+assert get("/tile/0/../../ca-key.pem")[0] == 404
+assert get("/ca-key.pem")[0] == 404
+assert get("/2/checkpoint")[0] == 404
+assert get("/checkpoint", "POST")[0] == 405
+PY
+
+kill -TERM "$pid"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && fail "ca serve did not stop on SIGTERM"
+wait "$pid" || fail "ca serve exited non-zero"
+pid=""
+echo "ca serve checks passed"
