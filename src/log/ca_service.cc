@@ -59,6 +59,12 @@ Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
   IssuanceLogOptions options{ca_id};
   options.log_number = s->current_log_;
   options.checkpoint_period = s->config_.checkpoint_period;
+  if (!s->config_.witnesses.empty()) {
+    MTC_ASSIGN_OR_RETURN(
+        s->witnesses_, WitnessClient::Create(s->config_.witnesses,
+                                             s->tiles_[s->current_log_].get()));
+    options.cosign = s->witnesses_->AsCosignFunction();
+  }
   MTC_ASSIGN_OR_RETURN(
       s->log_,
       IssuanceLog::Open(options, s->key_.get(),

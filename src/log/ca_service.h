@@ -17,6 +17,7 @@
 #include "log/issuance_log.h"
 #include "log/landmark_allocator.h"
 #include "log/storage.h"
+#include "log/witness_client.h"
 #include "mtc/base/result.h"
 #include "mtc/crypto/private_key.h"
 #include "net/http_message.h"
@@ -57,6 +58,7 @@ class CaService {
   std::unique_ptr<LogStateStore> state_;
   uint32_t current_log_ = 1;
   std::map<uint32_t, std::unique_ptr<DirectoryTileStore>> tiles_;  // per log
+  std::unique_ptr<WitnessClient> witnesses_;  // null without witnesses
   std::unique_ptr<IssuanceLog> log_;
   std::unique_ptr<LandmarkAllocator> landmarks_;
   std::unique_ptr<net::HttpServer> server_;
