@@ -81,6 +81,25 @@ std::string WaitForTerminationSignal() {
   return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
+Result<std::vector<verify::Cosigner>> LoadCosigners(
+    const std::vector<std::string>& specs) {
+  std::vector<verify::Cosigner> out;
+  for (const std::string& spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "--cosigner \"" + spec + "\" is not ID=PUBKEY.pem");
+    }
+    MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId id,
+                         cert::TrustAnchorId::FromAscii(spec.substr(0, eq)));
+    MTC_ASSIGN_OR_RETURN(std::string pem, ReadFile(spec.substr(eq + 1)));
+    auto key = crypto::PublicKey::FromSpkiPem(pem);
+    if (!key.ok()) return key.error().WithContext(spec.substr(eq + 1));
+    out.push_back({std::move(id), std::move(key).value()});
+  }
+  return out;
+}
+
 int ReportError(const std::string& command, const Error& error) {
   std::cerr << "mtc " << command << ": " << error.message() << "\n";
   return kExitError;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mtc/base/result.h"
+#include "mtc/verify/relying_party.h"
 
 namespace mtc::cli {
 
@@ -22,6 +23,10 @@ Result<std::string> ReadFile(const std::string& path);
 Status WriteFileAtomic(const std::string& path, std::string_view contents,
                        unsigned mode, bool overwrite);
 
+// "ID=PUBKEY.pem" options (--cosigner): a trust anchor ID and an SPKI PEM file.
+Result<std::vector<verify::Cosigner>> LoadCosigners(
+    const std::vector<std::string>& specs);
+
 // Prints "mtc <command>: <error>" to stderr and returns kExitError.
 int ReportError(const std::string& command, const Error& error);
 
@@ -35,6 +40,7 @@ std::string WaitForTerminationSignal();
 void RegisterKeyCommands(CLI::App& app, int* exit_code);
 void RegisterCertificateCommands(CLI::App& app, int* exit_code);
 void RegisterCaCommands(CLI::App& app, int* exit_code);
+void RegisterLogCommands(CLI::App& app, int* exit_code);
 void RegisterWitnessCommands(CLI::App& app, int* exit_code);
 
 }  // namespace mtc::cli

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   mtc::cli::RegisterKeyCommands(app, &exit_code);
   mtc::cli::RegisterCertificateCommands(app, &exit_code);
   mtc::cli::RegisterCaCommands(app, &exit_code);
+  mtc::cli::RegisterLogCommands(app, &exit_code);
   mtc::cli::RegisterWitnessCommands(app, &exit_code);
 
   try {

@@ -51,6 +51,16 @@ assert get("/2/checkpoint")[0] == 404
 assert get("/checkpoint", "POST")[0] == 405
 PY
 
+# The log verifies as a whole (empty, as nothing was issued yet), and the
+# relying party's update step writes a trusted-subtrees file (none yet).
+"$mtc" log verify --url "$url" --ca-cert "$work/ca/ca-cert.pem" >/dev/null ||
+  fail "log verify"
+"$mtc" landmarks fetch --url "$url" --ca-cert "$work/ca/ca-cert.pem" \
+  --out "$work/subtrees" >/dev/null || fail "landmarks fetch"
+[ -f "$work/subtrees" ] || fail "no trusted-subtrees file"
+"$mtc" log verify --url "${url%/1}/7" --ca-cert "$work/ca/ca-cert.pem" >/dev/null 2>&1 &&
+  fail "log verify of a log that does not exist"
+
 kill -TERM "$pid"
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$pid" 2>/dev/null && fail "ca serve did not stop on SIGTERM"
