@@ -7,6 +7,7 @@
 
 #include "mtc/cert/trust_anchor_id.h"
 #include "mtc/crypto/signature_algorithm.h"
+#include "net/url.h"
 
 namespace mtc::log {
 
@@ -14,16 +15,6 @@ namespace {
 
 Error Invalid(const std::string& key, const std::string& why) {
   return Error(ErrorCode::kInvalidArgument, key + ": " + why);
-}
-
-// "host:port" or "[v6]:port" with a port.
-bool IsListenAddress(std::string_view s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  unsigned port = 0;
-  auto p = s.substr(colon + 1);
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  return ec == std::errc() && end == p.data() + p.size() && port <= 65535;
 }
 
 }  // namespace
@@ -85,9 +76,9 @@ Status CaConfig::Validate() const {
     return Invalid("algorithm",
                    "\"" + algorithm + "\" is not a supported algorithm");
   }
-  if (!IsListenAddress(acme_listen))
+  if (!net::ParseHostPort(acme_listen).ok())
     return Invalid("acme_listen", "not host:port");
-  if (!IsListenAddress(log_listen))
+  if (!net::ParseHostPort(log_listen).ok())
     return Invalid("log_listen", "not host:port");
   if (checkpoint_period < std::chrono::milliseconds(50)) {
     return Invalid("checkpoint_period", "must be at least 50ms");

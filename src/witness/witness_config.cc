@@ -18,6 +18,7 @@
 
 #include "mtc/crypto/private_key.h"
 #include "mtc/tlog/note.h"
+#include "net/url.h"
 
 namespace mtc::witness {
 
@@ -25,17 +26,6 @@ namespace {
 
 Error Invalid(const std::string& key, const std::string& why) {
   return Error(ErrorCode::kInvalidArgument, key + ": " + why);
-}
-
-// "host:port" or "[v6]:port".
-bool IsListenAddress(std::string_view s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  unsigned port = 0;
-  std::string_view p = s.substr(colon + 1);
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  return !p.empty() && ec == std::errc() && end == p.data() + p.size() &&
-         port <= 65535;
 }
 
 // A TOML basic string: quotes, backslashes and control characters escaped.
@@ -143,7 +133,7 @@ Status WitnessConfig::Validate() const {
                                "\" is not a key name of at most 255 bytes "
                                "(no spaces, no '+')");
   }
-  if (!IsListenAddress(listen)) {
+  if (!net::ParseHostPort(listen).ok()) {
     return Invalid("listen", "\"" + listen + "\" is not host:port");
   }
   std::set<std::string, std::less<>> origins;
