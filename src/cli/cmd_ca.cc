@@ -117,13 +117,24 @@ int Serve(const std::string& dir) {
   if (!started.ok()) return ReportError("ca serve", started.error());
   const log::CaConfig& c = (*service)->config();
   uint32_t n = (*service)->log().log_number();
-  std::cout << "CA " << c.ca_id << " serving from " << dir << "\n"
-            << "log " << n << ": " << (*service)->LogUrl(n) << "\n"
-            << "  checkpoint every " << log::FormatDuration(c.checkpoint_period)
+  std::cout << "CA " << c.ca_id << " serving from " << dir << "\n";
+  // Earlier logs are served read-only; the current one last.
+  for (uint32_t k = 1; k <= n; k++) {
+    std::cout << "log " << k << ": " << (*service)->LogUrl(k) << "\n";
+  }
+  std::cout << "  checkpoint every " << log::FormatDuration(c.checkpoint_period)
             << ", tree size " << (*service)->log().head().size << std::endl;
   std::string sig = WaitForTerminationSignal();
   std::cout << sig << ": stopping after the pending commit" << std::endl;
   (*service)->Stop();
+  return kExitOk;
+}
+
+int RotateLog(const std::string& dir) {
+  auto next = log::RotateLog(dir);
+  if (!next.ok()) return ReportError("ca rotate-log", next.error());
+  std::cout << "issuance moves to log " << *next
+            << " when the CA next starts; earlier logs stay served read-only\n";
   return kExitOk;
 }
 
@@ -187,6 +198,14 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
   serve->add_option("--dir", *serve_dir, "The CA's directory (mtc ca init)")
       ->required();
   serve->callback([=] { *exit_code = Serve(*serve_dir); });
+
+  auto rotate_dir = std::make_shared<std::string>();
+  CLI::App* rotate = ca->add_subcommand("rotate-log",
+                                        "Move issuance to the next log number "
+                                        "(draft §Log Failures); the CA must be "
+                                        "stopped");
+  rotate->add_option("--dir", *rotate_dir, "The CA's directory")->required();
+  rotate->callback([=] { *exit_code = RotateLog(*rotate_dir); });
 }
 
 }  // namespace mtc::cli

@@ -1,5 +1,9 @@
 #include "log/ca_service.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -32,9 +36,44 @@ int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 }  // namespace
 
+Result<CaDirectoryLock> CaDirectoryLock::Acquire(const std::string& dir) {
+  std::string path = dir + "/lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(ErrorCode::kIo, "cannot open " + path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Error(
+        ErrorCode::kConflict,
+        "another process (mtc ca serve?) holds " + path + "; stop it first");
+  }
+  return CaDirectoryLock(fd);
+}
+
+CaDirectoryLock::~CaDirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+Result<uint32_t> RotateLog(const std::string& dir) {
+  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
+  MTC_ASSIGN_OR_RETURN(CaConfig config, LoadCaConfig(dir + "/mtc.toml"));
+  MTC_ASSIGN_OR_RETURN(auto state,
+                       SqliteLogStateStore::Open(dir + "/state.db"));
+  MTC_ASSIGN_OR_RETURN(uint32_t current, state->GetCurrentLog());
+  if (current >= config.max_log_number) {
+    return Error(ErrorCode::kOutOfRange,
+                 "log " + std::to_string(current) +
+                     " is the last the CA certificate admits (max_log_number " +
+                     std::to_string(config.max_log_number) + ")");
+  }
+  MTC_RETURN_IF_ERROR(state->CompareAndSwapCurrentLog(current, current + 1));
+  return current + 1;
+}
+
 Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
   std::unique_ptr<CaService> s(new CaService);
   s->dir_ = dir;
+  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
+  s->lock_.emplace(std::move(lock));
   MTC_ASSIGN_OR_RETURN(s->config_, LoadCaConfig(dir + "/mtc.toml"));
   MTC_ASSIGN_OR_RETURN(std::string key_pem, ReadText(dir + "/ca-key.pem"));
   auto key = crypto::PrivateKey::FromPkcs8Pem(key_pem);

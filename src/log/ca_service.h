@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -24,6 +25,26 @@
 #include "net/http_server.h"
 
 namespace mtc::log {
+
+// Holds DIR/lock (flock) while alive: one process runs a CA directory at a
+// time, and offline tools (rotate-log) refuse to touch a running CA.
+class CaDirectoryLock {
+ public:
+  static Result<CaDirectoryLock> Acquire(const std::string& dir);
+  CaDirectoryLock(CaDirectoryLock&& other) noexcept : fd_(other.fd_) {
+    other.fd_ = -1;
+  }
+  CaDirectoryLock& operator=(CaDirectoryLock&&) = delete;
+  ~CaDirectoryLock();
+
+ private:
+  explicit CaDirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// draft §Log Failures: moves issuance to the next log number (the CA must be
+// stopped). Returns the new current log number.
+Result<uint32_t> RotateLog(const std::string& dir);
 
 class CaService {
  public:
@@ -52,6 +73,7 @@ class CaService {
   Status UpdateLandmarks(int64_t now);
   void RunLandmarks();
 
+  std::optional<CaDirectoryLock> lock_;
   CaConfig config_;
   std::string dir_;
   std::unique_ptr<crypto::PrivateKey> key_;

@@ -61,9 +61,36 @@ PY
 "$mtc" log verify --url "${url%/1}/7" --ca-cert "$work/ca/ca-cert.pem" >/dev/null 2>&1 &&
   fail "log verify of a log that does not exist"
 
-kill -TERM "$pid"
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && fail "ca serve did not stop on SIGTERM"
-wait "$pid" || fail "ca serve exited non-zero"
-pid=""
+"$mtc" ca rotate-log --dir "$work/ca" >/dev/null 2>&1 && fail "rotate-log while serving"
+
+stop() {
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "ca serve did not stop on SIGTERM"
+  wait "$pid" || fail "ca serve exited non-zero"
+  pid=""
+}
+stop
+
+# draft §Log Failures: issuance moves to log 2; log 1 stays served.
+"$mtc" ca rotate-log --dir "$work/ca" >/dev/null || fail "rotate-log"
+"$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
+pid=$!
+url2=""
+for _ in $(seq 1 100); do
+  url2=$(sed -n 's/^log 2: //p' "$work/serve.log")
+  [ -n "$url2" ] && break
+  sleep 0.1
+done
+[ -n "$url2" ] || fail "no 'log 2: URL' line after rotate-log"
+url1=$(sed -n 's/^log 1: //p' "$work/serve.log")
+python3 - "$url1" "$url2" <<'PY' || fail "two logs"
+import sys, urllib.request
+for url, n in ((sys.argv[1], 1), (sys.argv[2], 2)):
+    with urllib.request.urlopen(url + "/checkpoint", timeout=5) as r:
+        origin = r.read().decode().split("\n")[0]
+    assert origin == f"oid/1.3.6.1.4.1.32473.1.0.{n}", origin
+PY
+"$mtc" log verify --url "$url2" --ca-cert "$work/ca/ca-cert.pem" >/dev/null || fail "log 2 verify"
+stop
 echo "ca serve checks passed"
