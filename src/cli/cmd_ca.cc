@@ -4,12 +4,16 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include "cli_util.h"
 #include "log/ca_config.h"
 #include "log/ca_service.h"
 #include "mtc/cert/ca_certificate.h"
+#include "mtc/cert/csr.h"
 #include "mtc/crypto/private_key.h"
+#include "net/http_client.h"
 
 namespace mtc::cli {
 
@@ -130,6 +134,60 @@ int Serve(const std::string& dir) {
   return kExitOk;
 }
 
+struct IssueOptions {
+  std::string dir;
+  std::string csr;
+  std::string out;
+};
+
+// Through the running CA's admin endpoint; nullopt when no CA answers there.
+std::optional<Result<std::string>> IssueOnline(const std::string& dir,
+                                               const std::string& csr_pem) {
+  auto admin = ReadFile(dir + "/admin");
+  if (!admin.ok()) return std::nullopt;
+  std::istringstream in(*admin);
+  std::string url, token;
+  in >> url >> token;
+  auto client = net::HttpClient::Create({});
+  if (!client.ok()) return Result<std::string>(client.error());
+  net::Headers headers;
+  headers.emplace("Authorization", "Bearer " + token);
+  headers.emplace("Content-Type", "application/pkcs10");
+  auto response = client->Post(url + "/issue", csr_pem, headers);
+  if (!response.ok()) return std::nullopt;  // a stale file: no CA there
+  if (response->status != 200) {
+    return Result<std::string>(Error(ErrorCode::kInvalidArgument,
+                                     "the CA refused: " + response->body));
+  }
+  return Result<std::string>(response->body);
+}
+
+int Issue(const IssueOptions& o) {
+  auto pem = ReadFile(o.csr);
+  if (!pem.ok()) return ReportError("ca issue", pem.error());
+  auto csr = cert::ParseCsrPem(*pem);
+  if (!csr.ok()) return ReportError("ca issue", csr.error().WithContext(o.csr));
+  std::string certificate;
+  if (auto online = IssueOnline(o.dir, *pem)) {
+    if (!online->ok()) return ReportError("ca issue", online->error());
+    certificate = **online;
+  } else {
+    // No CA serving: open it here and commit at once.
+    auto service = log::CaService::Open(o.dir);
+    if (!service.ok()) return ReportError("ca issue", service.error());
+    auto issued = (*service)->IssueFromCsr(*csr, /*commit_now=*/true);
+    if (!issued.ok()) return ReportError("ca issue", issued.error());
+    certificate = issued->pem;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  std::string path = o.out + "/cert.pem";
+  Status w = WriteFileAtomic(path, certificate, 0644, /*overwrite=*/true);
+  if (!w.ok()) return ReportError("ca issue", w.error());
+  std::cout << "wrote " << path << "\n";
+  return kExitOk;
+}
+
 int RotateLog(const std::string& dir) {
   auto next = log::RotateLog(dir);
   if (!next.ok()) return ReportError("ca rotate-log", next.error());
@@ -198,6 +256,21 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
   serve->add_option("--dir", *serve_dir, "The CA's directory (mtc ca init)")
       ->required();
   serve->callback([=] { *exit_code = Serve(*serve_dir); });
+
+  auto issue_options = std::make_shared<IssueOptions>();
+  CLI::App* issue =
+      ca->add_subcommand("issue",
+                         "Put a CSR straight into the log (private PKIs "
+                         "without ACME) and write the "
+                         "standalone certificate; uses the running CA, or the "
+                         "directory when none runs");
+  issue->add_option("--dir", issue_options->dir, "The CA's directory")
+      ->required();
+  issue->add_option("--csr", issue_options->csr, "The request (PEM)")
+      ->required();
+  issue->add_option("--out", issue_options->out, "Directory for cert.pem")
+      ->required();
+  issue->callback([=] { *exit_code = Issue(*issue_options); });
 
   auto rotate_dir = std::make_shared<std::string>();
   CLI::App* rotate = ca->add_subcommand("rotate-log",

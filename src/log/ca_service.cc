@@ -12,9 +12,15 @@
 #include <sstream>
 
 #include "log/sqlite_state_store.h"
+#include "mtc/base/hex.h"
+#include "mtc/cert/certificate.h"
+#include "mtc/cert/log_entry.h"
+#include "mtc/cert/log_entry_builder.h"
+#include "mtc/cert/mtc_proof.h"
 #include "mtc/tlog/checkpoint.h"
 #include "mtc/tlog/note.h"
 #include "mtc/tlog/tile_path.h"
+#include "mtc/wire/pem.h"
 
 namespace mtc::log {
 
@@ -131,10 +137,42 @@ Status CaService::Start() {
       server_, net::HttpServer::Start(options, [this](const net::Request& r) {
         return HandleLogRequest(r);
       }));
+  // The admin listener: loopback, a fresh port and token each start. Its
+  // handler waits for a commit, so it gets threads of its own.
+  std::vector<uint8_t> token(32);
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  random.read(reinterpret_cast<char*>(token.data()), token.size());
+  if (!random) return Error(ErrorCode::kIo, "cannot read /dev/urandom");
+  admin_token_ = HexEncode(token);
+  net::ServerOptions admin;
+  admin.listen = "127.0.0.1:0";
+  admin.threads = 8;
+  admin.max_body_bytes = cert::kMaxCsrBytes;
+  MTC_ASSIGN_OR_RETURN(admin_server_, net::HttpServer::Start(
+                                          admin, [this](const net::Request& r) {
+                                            return HandleAdminRequest(r);
+                                          }));
+  // Written through a temporary file and a rename, owner-only: the token is
+  // what lets `mtc ca issue` put entries into the log.
+  std::string admin_file = dir_ + "/admin";
+  std::string temp = admin_file + ".tmp";
+  std::string contents =
+      "http://" + admin_server_->address() + " " + admin_token_ + "\n";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool written = fd >= 0 && ::write(fd, contents.data(), contents.size()) ==
+                                static_cast<ssize_t>(contents.size());
+  if (fd >= 0 && ::close(fd) != 0) written = false;
+  if (!written || ::rename(temp.c_str(), admin_file.c_str()) != 0) {
+    return Error(ErrorCode::kIo, "cannot write " + admin_file);
+  }
   return OkStatus();
 }
 
 void CaService::Stop() {
+  if (admin_server_) {
+    admin_server_->Stop();
+    ::unlink((dir_ + "/admin").c_str());
+  }
   if (server_) server_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -180,6 +218,72 @@ void CaService::RunLandmarks() {
       std::fprintf(stderr, "landmarks: %s\n", s.error().ToString().c_str());
     lock.lock();
   }
+}
+
+Result<CaService::Issued> CaService::IssueFromCsr(
+    const cert::CertificationRequest& csr, bool commit_now) {
+  if (csr.dns_names.empty() && csr.ip_addresses.empty()) {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "the request names no DNS name or IP address (subjectAltName)");
+  }
+  MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId ca_id,
+                       cert::TrustAnchorId::FromAscii(config_.ca_id));
+  cert::CertificateInputs in{ca_id};
+  in.not_before = Now();
+  in.not_after = in.not_before + config_.max_cert_lifetime.count() - 1;
+  in.subject_common_name = csr.common_name;
+  in.dns_names = csr.dns_names;
+  in.ip_addresses = csr.ip_addresses;
+  in.key_usage = cert::kDigitalSignature;
+  in.ext_key_usage = {cert::kServerAuthOid};
+  in.spki = csr.spki;
+  MTC_ASSIGN_OR_RETURN(cert::TbsCertificateLogEntry fields,
+                       cert::BuildLogEntry(in));
+  cert::MtcLogEntry entry{{}, cert::kTbsCertEntry, fields.EncodeContents()};
+  MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                       cert::SerializeMtcLogEntry(entry));
+  std::future<Result<IssuedEntry>> done = log_->Append(std::move(bytes));
+  if (commit_now) MTC_RETURN_IF_ERROR(log_->CommitNow());
+  MTC_ASSIGN_OR_RETURN(IssuedEntry issued, done.get());
+  MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> proof,
+                       cert::SerializeMtcProof(issued.Proof()));
+  MTC_ASSIGN_OR_RETURN(
+      std::vector<uint8_t> der,
+      cert::AssembleCertificate(fields, csr.spki, issued.log_number,
+                                issued.index, proof));
+  MTC_ASSIGN_OR_RETURN(std::string pem, wire::PemEncode("CERTIFICATE", der));
+  return Issued{std::move(pem), issued.log_number, issued.index,
+                issued.subtree};
+}
+
+net::Response CaService::HandleAdminRequest(const net::Request& request) {
+  if (request.method != "POST" || request.path != "/issue") {
+    return net::TextResponse(404, "not found\n");
+  }
+  auto auth = request.Header("Authorization");
+  std::string expected = "Bearer " + admin_token_;
+  // Compared in constant time: the token is the only thing guarding issuance.
+  bool ok = auth.has_value() && auth->size() == expected.size();
+  unsigned diff = 0;
+  for (size_t i = 0; ok && i < expected.size(); i++)
+    diff |= (*auth)[i] ^ expected[i];
+  if (!ok || diff != 0)
+    return net::TextResponse(401, "bad or missing admin token\n");
+  auto csr = cert::ParseCsrPem(request.body);
+  if (!csr.ok()) return net::TextResponse(400, csr.error().message() + "\n");
+  auto issued = IssueFromCsr(*csr, false);
+  if (!issued.ok()) {
+    int status =
+        issued.error().code() == ErrorCode::kInvalidArgument ? 400 : 503;
+    return net::TextResponse(status, issued.error().message() + "\n");
+  }
+  net::Response r;
+  r.AddHeader("Content-Type", "application/pem-certificate-chain");
+  r.AddHeader("X-Mtc-Log", std::to_string(issued->log_number));
+  r.AddHeader("X-Mtc-Index", std::to_string(issued->index));
+  r.body = std::move(issued->pem);
+  return r;
 }
 
 net::Response CaService::HandleLogRequest(const net::Request& request) {

@@ -20,6 +20,7 @@
 #include "log/storage.h"
 #include "log/witness_client.h"
 #include "mtc/base/result.h"
+#include "mtc/cert/csr.h"
 #include "mtc/crypto/private_key.h"
 #include "net/http_message.h"
 #include "net/http_server.h"
@@ -63,6 +64,25 @@ class CaService {
   // "http://<bound log listener>/<N>".
   std::string LogUrl(uint32_t log_number) const;
 
+  // A certificate for a validated request (`mtc ca issue`, and ACME later):
+  // the entry built from the CSR's names and key, appended, committed,
+  // assembled into a standalone certificate (PEM). `commit_now` commits on
+  // the calling thread (a CA that is not serving); otherwise the sequencer's
+  // next commit resolves it.
+  struct Issued {
+    std::string pem;
+    uint32_t log_number = 0;
+    uint64_t index = 0;
+    merkle::Subtree subtree;
+  };
+  Result<Issued> IssueFromCsr(const cert::CertificationRequest& csr,
+                              bool commit_now);
+
+  // The admin endpoint `mtc ca issue` uses while the CA serves: POST /issue
+  // with a CSR (PEM) and "Authorization: Bearer <token>", on a loopback
+  // listener whose URL and token are in DIR/admin (mode 0600).
+  net::Response HandleAdminRequest(const net::Request& request);
+
   // The tlog-tiles read path: GET/HEAD /<N>/checkpoint, /<N>/landmarks,
   // /<N>/tile/...; tiles only within the published tree, 404 otherwise.
   net::Response HandleLogRequest(const net::Request& request);
@@ -84,6 +104,8 @@ class CaService {
   std::unique_ptr<IssuanceLog> log_;
   std::unique_ptr<LandmarkAllocator> landmarks_;
   std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> admin_server_;
+  std::string admin_token_;
 
   std::mutex mu_;
   std::condition_variable wake_;

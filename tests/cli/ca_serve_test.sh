@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: `mtc ca init` then `mtc ca serve`: the log's read path answers
 # per C2SP tlog-tiles, and SIGTERM stops the server cleanly.
-# Usage: ca_serve_test.sh MTC_BINARY
+# Usage: ca_serve_test.sh MTC_BINARY OPENSSL_BINARY
 set -euo pipefail
-mtc="$1"
+mtc="$1" openssl="$2"
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -14,6 +14,17 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.log" ] && cat "$work/serve.log" 
   --landmark-interval 5s --max-cert-lifetime 20s >/dev/null || fail "ca init"
 "$mtc" ca init --dir "$work/ca" >/dev/null 2>&1 && fail "a second init replaced the CA"
 [ "$(stat -c %a "$work/ca/ca-key.pem")" = 600 ] || fail "CA key is not mode 600"
+
+# A CSR straight into the log while no CA runs: the directory is opened and
+# the entry committed at once.
+"$openssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -keyout "$work/key.pem" -subj "/CN=a.example" \
+  -addext "subjectAltName=DNS:a.example,DNS:b.example" -out "$work/req.pem" 2>/dev/null ||
+  fail "openssl req"
+"$mtc" ca issue --dir "$work/ca" --csr "$work/req.pem" --out "$work/offline" >/dev/null ||
+  fail "ca issue (offline)"
+"$mtc" verify --ca-cert "$work/ca/ca-cert.pem" "$work/offline/cert.pem" | grep -q "index 0" ||
+  fail "offline certificate does not verify"
 
 "$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
 pid=$!
@@ -39,20 +50,23 @@ status, headers, body = get("/checkpoint")
 assert status == 200, status
 assert headers["Content-Type"] == "text/plain; charset=utf-8", headers
 lines = body.decode().split("\n")
-assert lines[0] == "oid/1.3.6.1.4.1.32473.1.0.1" and lines[1] == "0", lines[:3]
+assert lines[0] == "oid/1.3.6.1.4.1.32473.1.0.1" and lines[1] == "1", lines[:3]
 assert "\n\n\u2014 oid/1.3.6.1.4.1.32473.1 " in body.decode()
 status, headers, body = get("/landmarks")
-assert status == 200 and body == b"0 0\n0\n", (status, body)
+# Landmark 1 may already hold the offline entry (its interval has begun).
+assert status == 200 and body in (b"0 0\n0\n", b"1 1\n1\n0\n"), (status, body)
 assert headers["Cache-Control"].startswith("max-age="), headers
-assert get("/tile/0/000")[0] == 404          # nothing committed yet
+assert get("/tile/0/000.p/1")[0] == 200      # the offline entry
+assert get("/tile/0/000.p/2")[0] == 404      # beyond the tree
+assert get("/tile/0/000")[0] == 404          # no full tile yet
 assert get("/tile/0/../../ca-key.pem")[0] == 404
 assert get("/ca-key.pem")[0] == 404
 assert get("/2/checkpoint")[0] == 404
 assert get("/checkpoint", "POST")[0] == 405
 PY
 
-# The log verifies as a whole (empty, as nothing was issued yet), and the
-# relying party's update step writes a trusted-subtrees file (none yet).
+# The log verifies as a whole, and the relying party's update step writes a
+# trusted-subtrees file (empty: no landmark yet).
 "$mtc" log verify --url "$url" --ca-cert "$work/ca/ca-cert.pem" >/dev/null ||
   fail "log verify"
 "$mtc" landmarks fetch --url "$url" --ca-cert "$work/ca/ca-cert.pem" \
@@ -60,6 +74,14 @@ PY
 [ -f "$work/subtrees" ] || fail "no trusted-subtrees file"
 "$mtc" log verify --url "${url%/1}/7" --ca-cert "$work/ca/ca-cert.pem" >/dev/null 2>&1 &&
   fail "log verify of a log that does not exist"
+
+# Through the running CA's admin endpoint.
+"$mtc" ca issue --dir "$work/ca" --csr "$work/req.pem" --out "$work/online" >/dev/null ||
+  fail "ca issue (online)"
+"$mtc" verify --ca-cert "$work/ca/ca-cert.pem" "$work/online/cert.pem" | grep -q "index 1" ||
+  fail "online certificate does not verify"
+"$mtc" log verify --url "$url" --ca-cert "$work/ca/ca-cert.pem" >/dev/null ||
+  fail "log verify after issuance"
 
 "$mtc" ca rotate-log --dir "$work/ca" >/dev/null 2>&1 && fail "rotate-log while serving"
 
