@@ -37,31 +37,9 @@ std::string ReadTestdata(const std::string& relative_path) {
 }
 
 // The example file of draft-ietf-tls-trust-anchor-ids §6.4, verbatim.
-constexpr std::string_view kSpecExample =
-    R"(-----BEGIN CERTIFICATE PROPERTIES-----
-ADsAAAAEgf1ZAQABACsAKQORCwIAAAAAAAAAZAAAAAAAAADIBIH9WQMAAAAAAAAA
-Kv//////////AAIAAA==
------END CERTIFICATE PROPERTIES-----
------BEGIN CERTIFICATE-----
-MIIBVzCB/6ADAgECAgkAh7Uv5X8pplkwCgYIKoZIzj0EAwIwGjEYMBYGA1UEAwwP
-SW50ZXJtZWRpYXRlIENBMB4XDTI2MDUwNTIxMzg1NVoXDTI3MDUwNTIxMzg1NVow
-FjEUMBIGA1UEAwwLZXhhbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
-AAT5mg5z0464cE7rtEpTeSPFNlRUBjxqycdb4rvNkG3Fbd1R2IRo7zYOi5SP3S7L
-C4r5Hw+IiDq5X2nQT1w5ympeozIwMDAJBgNVHRMEAjAAMAsGA1UdDwQEAwIHgDAW
-BgNVHREEDzANggtleGFtcGxlLmNvbTAKBggqhkjOPQQDAgNHADBEAiBRdPrVpQtJ
-s+J9DFhT1Db6QmIZFfjFFKQ88B0gFezyfAIgSwIxntwrPFYagfK6vPcRpDxG2oLV
-LkfnP5v1SPjOsMY=
------END CERTIFICATE-----
------BEGIN CERTIFICATE-----
-MIIBRTCB7KADAgECAgkAkaBeQj6ZErAwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwH
-Um9vdCBDQTAeFw0yNjA1MDUyMTM4MzJaFw0zMTA1MDQyMTM4MzJaMBoxGDAWBgNV
-BAMMD0ludGVybWVkaWF0ZSBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJEH
-0D77iyFv01I/4sEqUaoUel50BBwsWSYrH/LtO6cdGI28NyzMyFuYrE6UCRusgAKo
-XBmWjHEGJmoDPoAy2t+jIzAhMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQD
-AgEGMAoGCCqGSM49BAMCA0gAMEUCIBWtPiDwXXEvbgy2+nu/w4MRBNsQ3hbVWyJT
-ITN+1R6WAiEA2AfGBy3Hz8oYY5wPldIndrXjntCzzSEduB6pEvYQZWo=
------END CERTIFICATE-----
-)";
+std::string SpecExample() {
+  return ReadTestdata("spec/trust-anchor-ids-6.4-example.pem");
+}
 
 // The example's CertificatePropertyList, written out field by field.
 const char kSpecExampleListHex[] =
@@ -105,13 +83,14 @@ TEST(CertificatePropertiesTest, SpecExampleList) {
 
 TEST(CertificatePropertiesTest, SpecExampleFile) {
   Result<CertificateChainWithProperties> chain =
-      ParseCertificateChainWithProperties(kSpecExample);
+      ParseCertificateChainWithProperties(SpecExample());
   ASSERT_TRUE(chain.ok()) << chain.error().ToString();
   EXPECT_EQ(chain->properties, SpecExampleProperties());
   ASSERT_EQ(chain->certificates.size(), 2u);
   EXPECT_EQ(chain->certificates[0].size(), 0x15bu);  // "MIIBVz": 4 + 0x157
   EXPECT_EQ(chain->certificates[1].size(), 0x149u);
-  EXPECT_EQ(EncodeCertificateChainWithProperties(*chain).value(), kSpecExample);
+  EXPECT_EQ(EncodeCertificateChainWithProperties(*chain).value(),
+            SpecExample());
 }
 
 TEST(CertificatePropertiesTest, EmptyList) {
@@ -231,7 +210,7 @@ std::string ReplaceAll(std::string s, std::string_view from,
 }
 
 TEST(CertificatePropertiesTest, FileLineEndings) {
-  std::string lf(kSpecExample);
+  std::string lf(SpecExample());
   std::string crlf = ReplaceAll(lf, "\n", "\r\n");
   // The ABNF ends without an eol; files usually have one. Either is taken,
   // with LF or CRLF throughout.
@@ -245,7 +224,7 @@ TEST(CertificatePropertiesTest, FileLineEndings) {
 }
 
 TEST(CertificatePropertiesTest, FileRejects) {
-  std::string lf(kSpecExample);
+  std::string lf(SpecExample());
   std::string properties_block =
       lf.substr(0, lf.find("-----BEGIN CERTIFICATE-----\n"));
   std::string certificates = lf.substr(properties_block.size());

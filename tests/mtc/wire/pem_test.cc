@@ -32,32 +32,14 @@ std::string Replace(std::string s, std::string_view from, std::string_view to) {
 }
 
 // draft-ietf-tls-trust-anchor-ids §6.4, the example
-// application/pem-certificate-chain-with-properties file.
-constexpr std::string_view kChainWithProperties =
-    R"(-----BEGIN CERTIFICATE PROPERTIES-----
-ADsAAAAEgf1ZAQABACsAKQORCwIAAAAAAAAAZAAAAAAAAADIBIH9WQMAAAAAAAAA
-Kv//////////AAIAAA==
------END CERTIFICATE PROPERTIES-----
------BEGIN CERTIFICATE-----
-MIIBVzCB/6ADAgECAgkAh7Uv5X8pplkwCgYIKoZIzj0EAwIwGjEYMBYGA1UEAwwP
-SW50ZXJtZWRpYXRlIENBMB4XDTI2MDUwNTIxMzg1NVoXDTI3MDUwNTIxMzg1NVow
-FjEUMBIGA1UEAwwLZXhhbXBsZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
-AAT5mg5z0464cE7rtEpTeSPFNlRUBjxqycdb4rvNkG3Fbd1R2IRo7zYOi5SP3S7L
-C4r5Hw+IiDq5X2nQT1w5ympeozIwMDAJBgNVHRMEAjAAMAsGA1UdDwQEAwIHgDAW
-BgNVHREEDzANggtleGFtcGxlLmNvbTAKBggqhkjOPQQDAgNHADBEAiBRdPrVpQtJ
-s+J9DFhT1Db6QmIZFfjFFKQ88B0gFezyfAIgSwIxntwrPFYagfK6vPcRpDxG2oLV
-LkfnP5v1SPjOsMY=
------END CERTIFICATE-----
------BEGIN CERTIFICATE-----
-MIIBRTCB7KADAgECAgkAkaBeQj6ZErAwCgYIKoZIzj0EAwIwEjEQMA4GA1UEAwwH
-Um9vdCBDQTAeFw0yNjA1MDUyMTM4MzJaFw0zMTA1MDQyMTM4MzJaMBoxGDAWBgNV
-BAMMD0ludGVybWVkaWF0ZSBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJEH
-0D77iyFv01I/4sEqUaoUel50BBwsWSYrH/LtO6cdGI28NyzMyFuYrE6UCRusgAKo
-XBmWjHEGJmoDPoAy2t+jIzAhMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQD
-AgEGMAoGCCqGSM49BAMCA0gAMEUCIBWtPiDwXXEvbgy2+nu/w4MRBNsQ3hbVWyJT
-ITN+1R6WAiEA2AfGBy3Hz8oYY5wPldIndrXjntCzzSEduB6pEvYQZWo=
------END CERTIFICATE-----
-)";
+// application/pem-certificate-chain-with-properties file (tests/testdata/spec).
+std::string ChainWithProperties() {
+  std::ifstream in(std::string(MTC_TESTDATA_DIR) +
+                   "/spec/trust-anchor-ids-6.4-example.pem");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 TEST(PemTest, ExactEncoding) {
   const std::vector<uint8_t> der = {0x30, 0x00};
@@ -110,7 +92,7 @@ TEST(PemTest, RoundTripsEverySizeAndLabel) {
 }
 
 TEST(PemTest, ChainWithPropertiesExample) {
-  Result<std::vector<PemBlock>> blocks = PemDecodeAll(kChainWithProperties);
+  Result<std::vector<PemBlock>> blocks = PemDecodeAll(ChainWithProperties());
   ASSERT_TRUE(blocks.ok()) << blocks.error().ToString();
   ASSERT_EQ(blocks->size(), 3u);
   EXPECT_EQ((*blocks)[0].label, "CERTIFICATE PROPERTIES");
@@ -120,7 +102,7 @@ TEST(PemTest, ChainWithPropertiesExample) {
   // Each block re-encodes to its own text.
   std::string again;
   for (const PemBlock& b : *blocks) again += *PemEncode(b.label, b.bytes);
-  EXPECT_EQ(again, kChainWithProperties);
+  EXPECT_EQ(again, ChainWithProperties());
 
   // CertificatePropertyList (§6): trust_anchor_id 32473.1, group inclusions
   // 2187.2.100-200 and 32473.3.42-MAX, trust_anchor_negotiation.
