@@ -26,15 +26,22 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.log" ] && cat "$work/serve.log" 
 "$mtc" verify --ca-cert "$work/ca/ca-cert.pem" "$work/offline/cert.pem" | grep -q "index 0" ||
   fail "offline certificate does not verify"
 
-"$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
-pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^log 1: //p' "$work/serve.log")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || fail "no 'log 1: URL' line"
+# Starts `mtc ca serve` and prints the URL of log $1 once the server is ready.
+serve() {
+  "$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
+  pid=$!
+  local u=""
+  for _ in $(seq 1 100); do
+    u=$(sed -n "s/^log $1: //p" "$work/serve.log")
+    [ -n "$u" ] && break
+    sleep 0.1
+  done
+  [ -n "$u" ] || fail "no 'log $1: URL' line"
+  echo "$u"
+}
+
+serve 1 >"$work/url"
+url=$(cat "$work/url")
 
 python3 - "$url" <<'PY' || fail "read path"
 import sys, urllib.request, urllib.error
@@ -96,15 +103,8 @@ stop
 
 # draft §Log Failures: issuance moves to log 2; log 1 stays served.
 "$mtc" ca rotate-log --dir "$work/ca" >/dev/null || fail "rotate-log"
-"$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
-pid=$!
-url2=""
-for _ in $(seq 1 100); do
-  url2=$(sed -n 's/^log 2: //p' "$work/serve.log")
-  [ -n "$url2" ] && break
-  sleep 0.1
-done
-[ -n "$url2" ] || fail "no 'log 2: URL' line after rotate-log"
+serve 2 >"$work/url"
+url2=$(cat "$work/url")
 url1=$(sed -n 's/^log 1: //p' "$work/serve.log")
 python3 - "$url1" "$url2" <<'PY' || fail "two logs"
 import sys, urllib.request
