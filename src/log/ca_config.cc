@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "mtc/base/toml_string.h"
 #include "mtc/cert/trust_anchor_id.h"
 #include "mtc/crypto/signature_algorithm.h"
 #include "net/url.h"
@@ -180,7 +181,7 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
 }
 
 std::string FormatCaConfig(const CaConfig& c) {
-  auto q = [](const std::string& s) { return "\"" + s + "\""; };
+  auto q = [](const std::string& s) { return TomlString(s); };
   std::string out;
   out +=
       "# mtc CA settings (written by `mtc ca init`; read by `mtc ca "

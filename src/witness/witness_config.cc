@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "mtc/base/toml_string.h"
 #include "mtc/crypto/private_key.h"
 #include "mtc/tlog/note.h"
 #include "net/url.h"
@@ -26,24 +27,6 @@ namespace {
 
 Error Invalid(const std::string& key, const std::string& why) {
   return Error(ErrorCode::kInvalidArgument, key + ": " + why);
-}
-
-// A TOML basic string: quotes, backslashes and control characters escaped.
-std::string TomlQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      char buf[7];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 std::string PathIn(const std::string& dir, std::string_view name) {
@@ -198,9 +181,9 @@ std::string FormatWitnessConfig(const WitnessConfig& config) {
       "# mtc witness settings (written by `mtc witness init`; read by `mtc "
       "witness serve`).\n\n";
   out += "# The witness's cosigner name: the key name of its cosignatures.\n";
-  out += "name = " + TomlQuote(config.name) + "\n";
+  out += "name = " + TomlString(config.name) + "\n";
   out += "# HTTP listener for add-checkpoint, sign-subtree and checkpoints.\n";
-  out += "listen = " + TomlQuote(config.listen) + "\n";
+  out += "listen = " + TomlString(config.listen) + "\n";
   out +=
       "\n# Logs this witness cosigns, one [[log]] table each: the checkpoint\n"
       "# origin and the signed-note verifier keys of the log's checkpoint\n"
@@ -208,9 +191,9 @@ std::string FormatWitnessConfig(const WitnessConfig& config) {
       "# [[log]]\n# origin = \"oid/1.3.6.1.4.1.32473.1.0.1\"\n"
       "# vkeys = [\"<name>+<key id>+<key>\"]\n";
   for (const LogConfig& log : config.logs) {
-    out += "\n[[log]]\norigin = " + TomlQuote(log.origin) + "\nvkeys = [";
+    out += "\n[[log]]\norigin = " + TomlString(log.origin) + "\nvkeys = [";
     for (size_t i = 0; i < log.vkeys.size(); i++) {
-      out += (i == 0 ? "\n  " : ",\n  ") + TomlQuote(log.vkeys[i]);
+      out += (i == 0 ? "\n  " : ",\n  ") + TomlString(log.vkeys[i]);
     }
     out += "\n]\n";
   }

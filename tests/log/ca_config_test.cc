@@ -31,6 +31,7 @@ std::string TempPath() {
 TEST(CaConfigTest, FormattedFileLoadsBackIdentically) {
   CaConfig c;
   c.ca_id = "32473.7";
+  c.dns_resolver = "a\"b\\c\td";  // quotes, backslashes, control characters
   c.checkpoint_period = milliseconds(200);
   c.landmark_interval = std::chrono::seconds(60);
   c.witnesses.push_back({"oid/1.3.6.1.4.1.32473.2.1", "http://127.0.0.1:1",
@@ -40,6 +41,7 @@ TEST(CaConfigTest, FormattedFileLoadsBackIdentically) {
   auto loaded = LoadCaConfig(path);
   ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
   EXPECT_EQ(loaded->ca_id, "32473.7");
+  EXPECT_EQ(loaded->dns_resolver, c.dns_resolver);
   EXPECT_EQ(loaded->checkpoint_period, milliseconds(200));
   EXPECT_EQ(loaded->landmark_interval, std::chrono::seconds(60));
   EXPECT_EQ(loaded->max_cert_lifetime, c.max_cert_lifetime);
