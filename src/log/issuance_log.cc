@@ -1,7 +1,9 @@
 #include "log/issuance_log.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <ctime>
+#include <utility>
 
 #include "log/tile_node_source.h"
 #include "log/tile_writer.h"
@@ -44,6 +46,68 @@ Result<std::vector<uint8_t>> ReadEntry(const TileStore& tiles,
   }
   return std::vector<uint8_t>(entries[i].begin(), entries[i].end());
 }
+
+// The nodes of the tree after a commit that the commit itself adds: every
+// full node whose range reaches into [old_size, new_size), computed in memory
+// from the batch's leaf hashes (2 hashes per entry). Any other node is a full
+// node of the old tree and comes from `base`. The root, the covering subtree
+// hashes and every new entry's inclusion proof are read from here, without
+// the locks and lookups of the tile cache.
+class CommitNodes : public merkle::NodeSource {
+ public:
+  // Reads from `base` at most one node per level: the old left sibling of
+  // the first new node, when that node straddles old_size.
+  static Result<CommitNodes> Build(const merkle::NodeSource& base,
+                                   uint64_t old_size,
+                                   std::vector<merkle::Hash> leaf_hashes) {
+    CommitNodes nodes(base, old_size);
+    uint64_t new_size = old_size + leaf_hashes.size();
+    nodes.levels_.push_back(std::move(leaf_hashes));
+    // Level l holds the nodes [old_size >> l, new_size >> l).
+    for (int level = 1; (new_size >> level) > (old_size >> level); level++) {
+      const std::vector<merkle::Hash>& below = nodes.levels_.back();
+      uint64_t below_first = old_size >> (level - 1);
+      uint64_t first = old_size >> level;
+      uint64_t end = new_size >> level;
+      std::vector<merkle::Hash> above;
+      above.reserve(end - first);
+      for (uint64_t j = first; j < end; j++) {
+        merkle::Hash left;
+        if (2 * j < below_first) {
+          MTC_ASSIGN_OR_RETURN(left, base.NodeHash(level - 1, 2 * j));
+        } else {
+          left = below[2 * j - below_first];
+        }
+        above.push_back(
+            merkle::HashChildren(left, below[2 * j + 1 - below_first]));
+      }
+      nodes.levels_.push_back(std::move(above));
+    }
+    return nodes;
+  }
+
+  // The leaf hashes of the new entries.
+  std::span<const merkle::Hash> leaf_hashes() const { return levels_[0]; }
+
+  Result<merkle::Hash> NodeHash(int level, uint64_t index) const override {
+    if (level >= 0 && static_cast<size_t>(level) < levels_.size()) {
+      uint64_t first = old_size_ >> level;
+      const std::vector<merkle::Hash>& nodes = levels_[level];
+      if (index >= first && index - first < nodes.size()) {
+        return nodes[index - first];
+      }
+    }
+    return base_.NodeHash(level, index);
+  }
+
+ private:
+  CommitNodes(const merkle::NodeSource& base, uint64_t old_size)
+      : base_(base), old_size_(old_size) {}
+
+  const merkle::NodeSource& base_;
+  uint64_t old_size_;
+  std::vector<std::vector<merkle::Hash>> levels_;
+};
 
 }  // namespace
 
@@ -180,6 +244,7 @@ std::future<Result<IssuedEntry>> IssuanceLog::Append(
     std::vector<uint8_t> entry) {
   std::promise<Result<IssuedEntry>> done;
   std::future<Result<IssuedEntry>> f = done.get_future();
+  merkle::Hash leaf_hash = merkle::HashLeaf(entry);
   std::lock_guard<std::mutex> lock(mu_);
   if (fatal_) {
     done.set_value(Error(ErrorCode::kUnavailable,
@@ -188,6 +253,7 @@ std::future<Result<IssuedEntry>> IssuanceLog::Append(
     done.set_value(Error(ErrorCode::kUnavailable, "too many pending entries"));
   } else {
     pool_.entries.push_back(std::move(entry));
+    pool_.leaf_hashes.push_back(leaf_hash);
     pool_.done.push_back(std::move(done));
   }
   return f;
@@ -200,6 +266,10 @@ Status IssuanceLog::CommitNow() {
     std::lock_guard<std::mutex> lock(mu_);
     if (fatal_) return *fatal_;
     std::swap(batch, pool_);
+    // The next pool will likely be as large: grow it once, not by doubling.
+    pool_.entries.reserve(batch.size());
+    pool_.leaf_hashes.reserve(batch.size());
+    pool_.done.reserve(batch.size());
   }
   Status status = Commit(batch);
   if (!status.ok()) {
@@ -213,6 +283,14 @@ Status IssuanceLog::CommitNow() {
 
 Status IssuanceLog::Commit(Batch& batch) {
   if (batch.size() == 0) return OkStatus();
+  using Clock = std::chrono::steady_clock;
+  CommitStats stats;
+  auto mark = Clock::now();
+  auto lap = [&mark](std::chrono::nanoseconds& phase) {
+    auto now = Clock::now();
+    phase = now - mark;
+    mark = now;
+  };
   TreeHead old_head;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -223,19 +301,34 @@ Status IssuanceLog::Commit(Batch& batch) {
   if (new_size >= (uint64_t{1} << 48)) {
     return Error(ErrorCode::kOutOfRange, "the log is full (2^48 - 1 entries)");
   }
+  stats.entries = batch.size();
+  stats.tree_size = new_size;
+
+  // The MTCProof carries the entry's extensions (§Certificate Format); most
+  // entries have none: their encoding starts with a zero length. Read them
+  // now, as the entries' bytes are released once they are in bundles.
+  std::vector<std::pair<size_t, std::vector<cert::LogEntryExtension>>>
+      extensions;
+  for (size_t i = 0; i < batch.size(); i++) {
+    const std::vector<uint8_t>& e = batch.entries[i];
+    if (e.size() >= 2 && (e[0] != 0 || e[1] != 0)) {
+      auto parsed = cert::ParseMtcLogEntry(e);
+      if (parsed.ok()) extensions.emplace_back(i, parsed->extensions);
+    }
+  }
 
   // Step 1: stage the new entry bundles and hash tiles durably. Every path
   // written here lies beyond the committed tree (its width grew), so anything
   // already there is the remains of a commit that never reached its commit
   // point, and is replaced.
-  std::vector<merkle::Hash> leaf_hashes;
-  leaf_hashes.reserve(batch.size());
-  for (const std::vector<uint8_t>& e : batch.entries) {
-    leaf_hashes.push_back(merkle::HashLeaf(e));
-  }
   auto bundles = ComputeEntryBundles(*tiles_, old_size, batch.entries);
   if (!bundles.ok()) return Fatal("staging entry bundles", bundles.error());
-  auto hash_tiles = ComputeHashTiles(*tiles_, old_size, leaf_hashes);
+  std::vector<std::vector<uint8_t>>().swap(batch.entries);
+  if (!source_) source_ = std::make_unique<TileNodeSource>(*tiles_, old_size);
+  auto nodes =
+      CommitNodes::Build(*source_, old_size, std::move(batch.leaf_hashes));
+  if (!nodes.ok()) return Fatal("hashing the new nodes", nodes.error());
+  auto hash_tiles = ComputeHashTiles(*tiles_, old_size, nodes->leaf_hashes());
   if (!hash_tiles.ok())
     return Fatal("computing hash tiles", hash_tiles.error());
   std::vector<StagedObject> staged;
@@ -245,15 +338,18 @@ Status IssuanceLog::Commit(Batch& batch) {
       staged.push_back({std::move(o.path), std::move(o.data)});
     }
   }
+  bundles->clear();
+  hash_tiles->clear();
+  lap(stats.prepare);
   Status put = tiles_->PutStaged(staged);
   if (!put.ok()) return Fatal("staging tiles and bundles", put.error());
-  if (!source_) source_ = std::make_unique<TileNodeSource>(*tiles_, old_size);
+  std::vector<StagedObject>().swap(staged);
   Status grown = source_->SetTreeSize(new_size);
   if (!grown.ok()) return Fatal("growing the node source", grown.error());
-  const TileNodeSource& source = *source_;
-  auto root = merkle::SubtreeHash(source, {0, new_size});
+  auto root = merkle::SubtreeHash(*nodes, {0, new_size});
   if (!root.ok()) return Fatal("computing the new root", root.error());
   TreeHead new_head{new_size, *root};
+  lap(stats.stage);
 
   // Step 2: the commit point.
   Status cas =
@@ -263,10 +359,12 @@ Status IssuanceLog::Commit(Batch& batch) {
     std::lock_guard<std::mutex> lock(mu_);
     head_ = new_head;
   }
+  lap(stats.commit);
 
   // Step 3: publish the signed checkpoint.
   auto note = PublishCheckpoint(new_head);
   if (!note.ok()) return Fatal("publishing the checkpoint", note.error());
+  lap(stats.publish);
 
   // Sign the covering subtrees of [old_size, new_size) (§Standalone
   // Certificates steps 2-3), each once; an empty one is skipped.
@@ -275,7 +373,7 @@ Status IssuanceLog::Commit(Batch& batch) {
   std::vector<merkle::Hash> hashes;
   for (const merkle::Subtree& s : {left, right}) {
     if (s.empty()) continue;
-    auto h = merkle::SubtreeHash(source, s);
+    auto h = merkle::SubtreeHash(*nodes, s);
     if (!h.ok()) return Fatal("hashing subtree " + s.ToString(), h.error());
     subtrees.push_back(s);
     hashes.push_back(*h);
@@ -313,36 +411,59 @@ Status IssuanceLog::Commit(Batch& batch) {
         std::make_shared<const std::vector<cert::SubtreeSignature>>(
             std::move(sigs)));
   }
+  lap(stats.sign);
 
-  // Every entry's proof first, so that no promise is kept before the last
-  // thing that can fail.
-  std::vector<IssuedEntry> issued;
-  issued.reserve(batch.size());
+  // Each entry's proof, and its promise kept at once: the entries are
+  // committed, so a proof that cannot be built fails only the entries not
+  // yet resolved (CommitNow fails those from batch.kept on).
+  //
+  // PATH(m, D_n) = SUBTREE_PROOF(m, m + 1, D_n) (§Generating a Subtree
+  // Consistency Proof) lists the recursive part first, then the sibling.
+  // For an entry in a full, aligned chunk of 256 entries inside its
+  // covering subtree, the recursion passes through that chunk, so the proof
+  // is the entry's path within the chunk (8 full nodes, no hashing) followed
+  // by what comes after those 8 hashes in the path of any entry of the
+  // chunk: computed once per chunk. The right covering subtree is usually
+  // partial, and its partial siblings would otherwise be re-hashed for every
+  // entry.
+  constexpr uint64_t kChunk = tlog::kTileWidth;
+  constexpr size_t kChunkPathLength = 8;  // log2(kChunk)
+  auto with_extensions = extensions.begin();
+  std::vector<merkle::Hash> outer;  // the chunk's path above the chunk
+  uint64_t outer_chunk = UINT64_MAX;
   for (size_t i = 0; i < batch.size(); i++) {
     uint64_t index = old_size + i;
     size_t which = (subtrees.size() > 1 && index >= subtrees[1].start) ? 1 : 0;
-    auto proof = merkle::GenerateInclusionProof(source, subtrees[which], index);
-    if (!proof.ok()) return Fatal("proving entry", proof.error());
-    issued.push_back({options_.log_number,
-                      index,
-                      new_size,
-                      subtrees[which],
-                      std::move(proof).value(),
-                      {},
-                      shared[which]});
-    // The MTCProof carries the entry's extensions (§Certificate Format);
-    // most entries have none: their encoding starts with a zero length.
-    const std::vector<uint8_t>& e = batch.entries[i];
-    if (e.size() >= 2 && (e[0] != 0 || e[1] != 0)) {
-      auto parsed = cert::ParseMtcLogEntry(e);
-      if (parsed.ok()) issued.back().extensions = parsed->extensions;
+    const merkle::Subtree& subtree = subtrees[which];
+    merkle::Subtree chunk{index / kChunk * kChunk,
+                          index / kChunk * kChunk + kChunk};
+    Result<merkle::Proof> proof = merkle::Proof();
+    if (chunk.start >= subtree.start && chunk.end <= subtree.end) {
+      if (outer_chunk != chunk.start) {
+        auto path =
+            merkle::GenerateInclusionProof(*nodes, subtree, chunk.start);
+        if (!path.ok()) return Fatal("proving entry", path.error());
+        outer.assign(path->begin() + kChunkPathLength, path->end());
+        outer_chunk = chunk.start;
+      }
+      proof = merkle::GenerateInclusionProof(*nodes, chunk, index);
+      if (proof.ok()) proof->insert(proof->end(), outer.begin(), outer.end());
+    } else {
+      proof = merkle::GenerateInclusionProof(*nodes, subtree, index);
     }
+    if (!proof.ok()) return Fatal("proving entry", proof.error());
+    IssuedEntry issued{options_.log_number,      index, new_size,     subtree,
+                       std::move(proof).value(), {},    shared[which]};
+    if (with_extensions != extensions.end() && with_extensions->first == i) {
+      issued.extensions = std::move(with_extensions->second);
+      ++with_extensions;
+    }
+    batch.done[i].set_value(std::move(issued));
+    batch.kept = i + 1;
   }
-  for (size_t i = 0; i < batch.size(); i++) {
-    batch.done[i].set_value(std::move(issued[i]));
-  }
-  batch.entries.clear();
-  batch.done.clear();
+  batch = Batch();
+  lap(stats.resolve);
+  if (options_.on_commit) options_.on_commit(stats);
   return OkStatus();
 }
 

@@ -67,12 +67,29 @@ using CosignFunction =
         const std::vector<merkle::Subtree>& subtrees,
         const std::vector<merkle::Hash>& hashes)>;
 
+// Where one commit's time went, for metrics and benchmarks. The phases are
+// those of the commit protocol (docs/design.md §5), in order.
+struct CommitStats {
+  uint64_t entries = 0;                 // appended by this commit
+  uint64_t tree_size = 0;               // after it
+  std::chrono::nanoseconds prepare{0};  // entry bundles, hash tiles, nodes
+  std::chrono::nanoseconds stage{0};    // step 1: TileStore::PutStaged
+  std::chrono::nanoseconds commit{0};   // step 2: the compare-and-swap
+  std::chrono::nanoseconds publish{0};  // step 3: the signed checkpoint
+  std::chrono::nanoseconds sign{0};     // subtree signatures, cosigners
+  std::chrono::nanoseconds resolve{0};  // inclusion proofs, promises kept
+};
+
 struct IssuanceLogOptions {
   cert::TrustAnchorId ca_id;
   uint32_t log_number = 1;
   std::chrono::milliseconds checkpoint_period{1000};
-  size_t max_pending = 1 << 20;  // Append fails (kUnavailable) beyond this
-  CosignFunction cosign;         // optional
+  // Append fails (kUnavailable) while this many entries wait for a commit:
+  // the bound on the memory a log holds for entries it has not yet taken.
+  size_t max_pending = 1 << 20;
+  CosignFunction cosign;  // optional
+  // Called on the committing thread after each commit that appended entries.
+  std::function<void(const CommitStats&)> on_commit;  // optional
 };
 
 class IssuanceLog {
@@ -92,7 +109,9 @@ class IssuanceLog {
   void Stop();
 
   // Queues a serialized MTCLogEntry. The future resolves once the entry is
-  // committed and its subtree signed, or with the commit's error.
+  // committed and its subtree signed, or with the commit's error. The
+  // entry's leaf hash is computed here, on the caller's thread, so that
+  // callers share the hashing that the sequencer would otherwise do alone.
   std::future<Result<IssuedEntry>> Append(std::vector<uint8_t> entry);
 
   // Commits the pool now, on the calling thread (tests, `mtc ca issue`).
@@ -114,15 +133,18 @@ class IssuanceLog {
                                     bool sign) const;
 
  private:
-  // The pool: entries and their promises, index for index.
+  // The pool: entries, their leaf hashes and their promises, index for
+  // index. A commit releases the entries' bytes once they are in entry
+  // bundles, and keeps promises in index order: done[0, kept) are kept.
   struct Batch {
     std::vector<std::vector<uint8_t>> entries;
+    std::vector<merkle::Hash> leaf_hashes;
     std::vector<std::promise<Result<IssuedEntry>>> done;
-    size_t size() const { return entries.size(); }
+    size_t kept = 0;
+    size_t size() const { return done.size(); }
     void FailAll(const Error& e) {
-      for (auto& d : done) d.set_value(e);
-      entries.clear();
-      done.clear();
+      for (size_t i = kept; i < done.size(); i++) done[i].set_value(e);
+      *this = Batch();
     }
   };
 

@@ -12,7 +12,9 @@
 #include "mtc/cert/certificate.h"
 #include "mtc/cert/log_entry.h"
 #include "mtc/cert/log_entry_builder.h"
+#include "mtc/merkle/node_source.h"
 #include "mtc/merkle/proof.h"
+#include "mtc/merkle/subtree.h"
 #include "mtc/tlog/checkpoint.h"
 #include "mtc/tlog/cosignature.h"
 #include "mtc/verify/relying_party.h"
@@ -205,6 +207,51 @@ TEST(IssuanceLogTest, RefusesToStartOnDisagreement) {
   ASSERT_FALSE(opened.ok());
   EXPECT_NE(opened.error().message().find("disagrees with the committed head"),
             std::string::npos);
+}
+
+// Each commit's proofs, built a chunk of 256 entries at a time, equal the
+// definition's PATH(m, D_n) over the covering subtree (computed here over a
+// MemoryTree), across growths that start and end inside chunks, fill whole
+// chunks, and leave the right covering subtree partial; entries with
+// extensions keep them.
+TEST(IssuanceLogTest, ProofsEqualTheDefinitionAcrossChunks) {
+  MemoryTileStore tiles;
+  MemoryLogStateStore state;
+  auto log = IssuanceLog::Open(Options(), &CaKey(), &tiles, &state).value();
+  merkle::MemoryTree tree;
+  uint64_t size = 0;
+  for (uint64_t next : {1, 3, 700, 1300, 1301, 1536, 5000, 5100}) {
+    std::vector<std::future<Result<IssuedEntry>>> futures;
+    std::vector<std::vector<cert::LogEntryExtension>> extensions;
+    for (uint64_t i = size; i < next; i++) {
+      cert::MtcLogEntry e;
+      e.type = cert::kTbsCertEntry;
+      e.tbs_cert_entry_data.assign(40, static_cast<uint8_t>(i));
+      e.tbs_cert_entry_data[0] = static_cast<uint8_t>(i >> 8);
+      if (i % 97 == 5)
+        e.extensions.push_back({7, {1, 2, static_cast<uint8_t>(i)}});
+      std::vector<uint8_t> bytes = cert::SerializeMtcLogEntry(e).value();
+      tree.AppendEntry(bytes);
+      extensions.push_back(e.extensions);
+      futures.push_back(log->Append(bytes));
+    }
+    ASSERT_TRUE(log->CommitNow().ok());
+    auto [left, right] = merkle::FindCoveringSubtrees(size, next);
+    for (uint64_t i = size; i < next; i++) {
+      Result<IssuedEntry> issued = futures[i - size].get();
+      ASSERT_TRUE(issued.ok()) << issued.error().ToString();
+      ASSERT_EQ(issued->index, i);
+      EXPECT_EQ(issued->tree_size, next);
+      merkle::Subtree expected =
+          (right.empty() || i < right.start) ? left : right;
+      ASSERT_EQ(issued->subtree, expected) << i;
+      EXPECT_EQ(issued->inclusion_proof,
+                merkle::GenerateInclusionProof(tree, expected, i).value())
+          << "entry " << i << " of the growth " << size << " -> " << next;
+      EXPECT_EQ(issued->extensions, extensions[i - size]) << i;
+    }
+    size = next;
+  }
 }
 
 TEST(IssuanceLogTest, SequencerThreadCommitsOnItsPeriod) {
