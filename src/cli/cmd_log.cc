@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli_util.h"
@@ -18,6 +19,7 @@
 #include "mtc/crypto/public_key.h"
 #include "mtc/verify/relying_party.h"
 #include "mtc/wire/base64.h"
+#include "mtc/wire/pem.h"
 
 namespace mtc::cli {
 
@@ -41,10 +43,28 @@ int ReportFailure(const std::string& command, const std::string& url,
   return kExitInvalid;
 }
 
+// A certificate file, PEM (its first CERTIFICATE block) or DER, as `mtc
+// verify` reads it.
+Result<std::vector<uint8_t>> LoadCertificateDer(const std::string& path) {
+  MTC_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
+  if (contents.rfind("-----BEGIN", 0) != 0 &&
+      contents.find("\n-----BEGIN") == std::string::npos) {
+    return std::vector<uint8_t>(contents.begin(), contents.end());
+  }
+  auto blocks = wire::PemDecodeAll(contents);
+  if (!blocks.ok()) return blocks.error().WithContext(path);
+  for (wire::PemBlock& b : *blocks) {
+    if (b.label == "CERTIFICATE") return std::move(b.bytes);
+  }
+  return Error(ErrorCode::kMalformed, path + " holds no CERTIFICATE block");
+}
+
 struct VerifyLogCliOptions {
   std::string url;
   std::string ca_cert;
   std::string tls_ca;
+  std::vector<std::string> consistent_with;  // checkpoint files
+  std::vector<std::string> entries_of;       // certificate files
 };
 
 int VerifyLog(const VerifyLogCliOptions& o) {
@@ -52,6 +72,18 @@ int VerifyLog(const VerifyLogCliOptions& o) {
   if (!ca.ok()) return ReportError("log verify", ca.error());
   log::VerifyLogOptions options;
   options.client.ca_file = o.tls_ca;
+  for (const std::string& path : o.consistent_with) {
+    auto note = ReadFile(path);
+    if (!note.ok()) return ReportError("log verify", note.error());
+    options.consistent_with.push_back({path, std::move(note).value()});
+  }
+  for (const std::string& path : o.entries_of) {
+    auto der = LoadCertificateDer(path);
+    if (!der.ok()) return ReportError("log verify", der.error());
+    auto entry = log::CertificateEntryOf(*der, path);
+    if (!entry.ok()) return ReportError("log verify", entry.error());
+    options.entries_of.push_back(std::move(entry).value());
+  }
   // Progress on long runs only: a log of one interval prints nothing.
   options.progress = [](const log::LogProgress& p) {
     if (p.entries_verified == p.tree_size) return;
@@ -75,6 +107,14 @@ int VerifyLog(const VerifyLogCliOptions& o) {
             << "  entry bundles:  " << report->entry_bundles << "\n"
             << "  hash tiles:     " << report->tiles_checked
             << " recomputed from the entries, all equal\n";
+  if (!o.consistent_with.empty()) {
+    std::cout << "  consistent with " << report->checkpoints_consistent
+              << " earlier checkpoints (consistency proofs verified)\n";
+  }
+  if (!o.entries_of.empty()) {
+    std::cout << "  certificates:   " << report->certificate_entries_found
+              << " whose entries are in the log at their indices\n";
+  }
   return kExitOk;
 }
 
@@ -138,9 +178,10 @@ void RegisterLogCommands(CLI::App& app, int* exit_code) {
   CLI::App* verify = log_cmd->add_subcommand(
       "verify",
       "Verify a whole issuance log over HTTP: the CA's checkpoint signature, "
-      "every entry, every hash tile recomputed from the entries, the root "
-      "(exit 0 consistent, 1 inconsistent with the reason, 2 could not "
-      "check)");
+      "every entry, every hash tile recomputed from the entries, the root; "
+      "optionally that earlier checkpoints are consistent with it and that "
+      "certificates' entries are in it (exit 0 consistent, 1 inconsistent "
+      "with the reason, 2 could not check)");
   verify
       ->add_option("--url", v->url,
                    "The log's prefix URL: <CA prefix URL>/<log number>")
@@ -150,6 +191,16 @@ void RegisterLogCommands(CLI::App& app, int* exit_code) {
   verify->add_option(
       "--tls-ca", v->tls_ca,
       "PEM certificates trusted for an https:// URL (default: the system's)");
+  verify->add_option(
+      "--consistent-with", v->consistent_with,
+      "CHECKPOINT: a signed checkpoint of this log seen earlier (a saved "
+      "<prefix>/checkpoint); its CA signature is checked and a consistency "
+      "proof to the current checkpoint, built from the verified tiles, must "
+      "hold (repeatable)");
+  verify->add_option(
+      "--entry-of", v->entries_of,
+      "CERT.pem: a certificate of this log (PEM or DER); the entry at its "
+      "index (serial number) must be the entry it commits to (repeatable)");
   verify->callback([=] { *exit_code = VerifyLog(*v); });
 
   CLI::App* landmarks = app.add_subcommand(

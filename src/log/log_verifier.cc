@@ -14,6 +14,7 @@
 #include "mtc/cert/certificate.h"
 #include "mtc/cert/cosigned_message.h"
 #include "mtc/cert/log_entry.h"
+#include "mtc/cert/mtc_proof.h"
 #include "mtc/merkle/node_source.h"
 #include "mtc/merkle/proof.h"
 #include "mtc/tlog/cosignature.h"
@@ -233,7 +234,97 @@ Result<std::vector<std::span<const uint8_t>>> BundleEntries(
   return entries;
 }
 
+// Step 5, before the entries are read: `earlier` is a checkpoint of the
+// same log as `current`, signed by the CA, and no larger.
+Result<tlog::Checkpoint> CheckEarlierCheckpoint(
+    const EarlierCheckpoint& earlier, std::string_view prefix_url,
+    const cert::CaCertificate& ca, const tlog::Checkpoint& current) {
+  Result<VerifiedLogCheckpoint> verified =
+      VerifyLogCheckpoint(earlier.note, prefix_url, ca, {}, 0);
+  if (!verified.ok()) {
+    if (verified.error().code() != ErrorCode::kVerificationFailed) {
+      return verified.error().WithContext(earlier.name);
+    }
+    return Inconsistent(earlier.name + ": " + verified.error().message());
+  }
+  const tlog::Checkpoint& checkpoint = verified->checkpoint;
+  if (checkpoint.origin != current.origin) {
+    return Inconsistent(earlier.name + ": a checkpoint of " +
+                        checkpoint.origin + ", not of " + current.origin);
+  }
+  // A log only grows (§Issuance Logs: entries are appended).
+  if (checkpoint.tree_size > current.tree_size) {
+    return Inconsistent(earlier.name + ": its tree size " +
+                        std::to_string(checkpoint.tree_size) +
+                        " exceeds the current checkpoint's " +
+                        std::to_string(current.tree_size) +
+                        ": the log went backwards");
+  }
+  return checkpoint;
+}
+
+// Step 6, before the entries are read: `entry` names an entry of this log's
+// tree.
+Status CheckCertificateEntryInTree(const CertificateEntry& entry,
+                                   uint32_t log_number, uint64_t tree_size) {
+  if (entry.log_number != log_number) {
+    return Inconsistent(entry.name + ": a certificate of log " +
+                        std::to_string(entry.log_number) + ", not of log " +
+                        std::to_string(log_number));
+  }
+  if (entry.index >= tree_size) {
+    return Inconsistent(
+        entry.name + ": its entry " + std::to_string(entry.index) +
+        " is not in the tree of size " + std::to_string(tree_size));
+  }
+  return OkStatus();
+}
+
 }  // namespace
+
+Result<CertificateEntry> CertificateEntryOf(
+    std::span<const uint8_t> certificate, std::string name) {
+  auto malformed = [&name](std::string_view step, std::string_view what) {
+    return Error(ErrorCode::kMalformed,
+                 name + ": " + std::string(step) + ": " + std::string(what));
+  };
+  Result<cert::Certificate> parsed = cert::ParseCertificate(certificate);
+  if (!parsed.ok()) {
+    return malformed("not a certificate", parsed.error().message());
+  }
+  // §Verifying Certificate Signatures, step 1: id-alg-mtcProof.
+  if (parsed->tbs.signature != cert::MtcProofAlgorithmIdentifier()) {
+    return malformed("step 1", "signature algorithm is not id-alg-mtcProof");
+  }
+  // Step 2: the signatureValue is an MTCProof, whole bytes.
+  if (parsed->signature_unused_bits != 0) {
+    return malformed("step 2", "signatureValue is not a multiple of 8 bits");
+  }
+  Result<cert::MtcProof> proof = cert::ParseMtcProof(parsed->signature_value);
+  if (!proof.ok()) return malformed("step 2", proof.error().message());
+  // Step 3: 0 <= serial <= 2^64 - 1 (the parser admits no negative serial).
+  std::span<const uint8_t> magnitude = parsed->tbs.serial;
+  while (magnitude.size() > 1 && magnitude[0] == 0) {
+    magnitude = magnitude.subspan(1);
+  }
+  if (magnitude.size() > 8) {
+    return malformed("step 3", "serial number exceeds 2^64-1");
+  }
+  uint64_t serial = 0;
+  for (uint8_t b : magnitude) serial = serial << 8 | b;
+  // Step 5: the low 48 bits are the index, the rest the log number.
+  CertificateEntry entry;
+  entry.name = std::move(name);
+  entry.index = serial & ((uint64_t{1} << 48) - 1);
+  entry.log_number = serial >> 48;
+  if (entry.log_number == 0) {
+    return malformed("step 5", "log number is 0");
+  }
+  // Steps 7-9: the hash of the MTCLogEntry the TBSCertificate asserts.
+  entry.entry_hash = cert::SinglePassEntryHash(
+      parsed->tbs, cert::EncodeProofExtensions(*proof));
+  return entry;
+}
 
 Result<VerifiedLogCheckpoint> VerifyLogCheckpoint(
     std::string_view note, std::string_view prefix_url,
@@ -334,6 +425,23 @@ Result<LogReport> VerifyLog(const TileStore& store, std::string_view prefix_url,
   report.root_hash = verified.checkpoint.root_hash;
   report.signed_by = verified.signed_by;
 
+  // Steps 5 and 6, what needs no entries: every earlier checkpoint's
+  // signature and size, every certificate's log and index.
+  std::vector<tlog::Checkpoint> earlier;
+  earlier.reserve(options.consistent_with.size());
+  for (const EarlierCheckpoint& e : options.consistent_with) {
+    MTC_ASSIGN_OR_RETURN(
+        tlog::Checkpoint checkpoint,
+        CheckEarlierCheckpoint(e, prefix_url, ca, verified.checkpoint));
+    earlier.push_back(std::move(checkpoint));
+  }
+  std::multimap<uint64_t, const CertificateEntry*> entries_of;
+  for (const CertificateEntry& e : options.entries_of) {
+    MTC_RETURN_IF_ERROR(
+        CheckCertificateEntryInTree(e, verified.log_number, tree_size));
+    entries_of.emplace(e.index, &e);
+  }
+
   // Steps 2 and 3, one entry bundle at a time: its entries, then the hash
   // tiles that its entries complete. A tile is compared when it has the
   // width the checkpoint's tree gives it; narrower versions are only steps
@@ -358,6 +466,20 @@ Result<LogReport> VerifyLog(const TileStore& store, std::string_view prefix_url,
       // tlog-tiles §Log entries: "Each entry in a bundle hashes to the
       // corresponding entry in the corresponding level 0 Merkle Tree tile".
       leaf_hashes.push_back(cert::LogEntryHash(entries[i]));
+    }
+    // Step 6: the entries certificates commit to, in this bundle.
+    for (auto it = entries_of.lower_bound(start);
+         it != entries_of.end() && it->first < start + entries.size(); ++it) {
+      const CertificateEntry& e = *it->second;
+      const merkle::Hash& logged = leaf_hashes[e.index - start];
+      if (logged != e.entry_hash) {
+        return Inconsistent(
+            e.name + ": entry " + std::to_string(e.index) + " (in " +
+            fetched.path + ") is not the entry the certificate commits to: " +
+            "its hash is " + wire::Base64Encode(logged) +
+            ", the certificate's " + wire::Base64Encode(e.entry_hash));
+      }
+      report.certificate_entries_found++;
     }
     report.entries += entries.size();
     report.entry_bundles++;
@@ -404,6 +526,37 @@ Result<LogReport> VerifyLog(const TileStore& store, std::string_view prefix_url,
                         wire::Base64Encode(*root) +
                         ", not the checkpoint's root " +
                         wire::Base64Encode(verified.checkpoint.root_hash));
+  }
+
+  // Step 5: consistency proofs from the served tiles, every one of which
+  // steps 3 and 4 have proven to be the tree's (the full tile where a
+  // partial one is gone, as there). tlog-tiles §Merkle Tree: instead of
+  // serving proofs, the log serves tiles, from which clients "compute any
+  // desired proof".
+  if (!earlier.empty()) {
+    TileNodeSource served(store, tree_size);
+    for (size_t i = 0; i < earlier.size(); i++) {
+      const std::string& name = options.consistent_with[i].name;
+      const tlog::Checkpoint& old = earlier[i];
+      merkle::Subtree prefix{0, old.tree_size};
+      Result<merkle::Proof> proof =
+          merkle::GenerateConsistencyProof(served, tree_size, prefix);
+      if (!proof.ok()) {
+        return FromLog(name + ": consistency proof", proof.error());
+      }
+      Status consistent = merkle::VerifyConsistencyProof(
+          tree_size, prefix, *proof, old.root_hash,
+          verified.checkpoint.root_hash);
+      if (!consistent.ok()) {
+        return Inconsistent(
+            name + ": the checkpoint of tree size " +
+            std::to_string(old.tree_size) + " and root " +
+            wire::Base64Encode(old.root_hash) +
+            " is not consistent with the current one of tree size " +
+            std::to_string(tree_size) + ": " + consistent.error().message());
+      }
+      report.checkpoints_consistent++;
+    }
   }
   return report;
 }

@@ -4,7 +4,9 @@
 //
 //   VerifyLog             checks a whole log: its signed checkpoint, every
 //                         entry, every hash tile recomputed from the entries,
-//                         and the root;
+//                         and the root; optionally also that earlier
+//                         checkpoints are consistent with it and that
+//                         certificates' entries are in it;
 //   FetchTrustedSubtrees  the relying party's update step: the active
 //                         landmark subtrees, each proven consistent with a
 //                         checkpoint its cosigner policy accepts.
@@ -36,6 +38,7 @@
 #include "log/storage.h"
 #include "mtc/base/result.h"
 #include "mtc/cert/ca_certificate.h"
+#include "mtc/merkle/hash.h"
 #include "mtc/tlog/checkpoint.h"
 #include "mtc/verify/relying_party.h"
 #include "net/http_client.h"
@@ -70,6 +73,31 @@ Result<VerifiedLogCheckpoint> VerifyLogCheckpoint(
     const cert::CaCertificate& ca, std::span<const verify::Cosigner> cosigners,
     size_t quorum);
 
+// A signed checkpoint of the log seen earlier, which VerifyLog proves
+// consistent with the current one.
+struct EarlierCheckpoint {
+  std::string name;  // where it came from (a file name), for messages
+  std::string note;  // the signed note, as served at <prefix>/checkpoint
+};
+
+// The log entry a certificate commits to (§Verifying Certificate
+// Signatures, steps 2-9, without checking any signature): entry `index` of
+// log `log_number`, whose hash MTH({entry}) is `entry_hash`.
+struct CertificateEntry {
+  std::string name;  // where it came from (a file name), for messages
+  uint64_t log_number = 0;
+  uint64_t index = 0;
+  merkle::Hash entry_hash{};
+};
+
+// The entry `certificate` (DER) commits to: its serial number split into
+// log number and index (steps 3 and 5), and the hash of the MTCLogEntry
+// built from its TBSCertificate and its MTCProof's extensions (steps 2,
+// 7-9). kMalformed when it is not a certificate with an MTCProof and a
+// serial number below 2^64 of a log numbered 1 or more.
+Result<CertificateEntry> CertificateEntryOf(
+    std::span<const uint8_t> certificate, std::string name);
+
 // How far VerifyLog has come.
 struct LogProgress {
   uint64_t entries_verified = 0;
@@ -84,6 +112,11 @@ struct VerifyLogOptions {
   // once at the end of the entries; unset: no calls.
   std::function<void(const LogProgress&)> progress;
   uint64_t progress_interval = 65536;
+  // Checkpoints of this log seen earlier, each to be proven consistent with
+  // the current one (step 5 below).
+  std::vector<EarlierCheckpoint> consistent_with;
+  // Certificates whose entries must be in this log (step 6 below).
+  std::vector<CertificateEntry> entries_of;
 };
 
 // What VerifyLog established.
@@ -99,6 +132,10 @@ struct LogReport {
   uint64_t entry_bundles = 0;
   // Hash tiles, full and partial, of every level, compared byte for byte.
   uint64_t tiles_checked = 0;
+  // Steps 5 and 6: how many earlier checkpoints were proven consistent, and
+  // how many certificates' entries were found.
+  uint64_t checkpoints_consistent = 0;
+  uint64_t certificate_entries_found = 0;
 };
 
 // Verifies the log at `prefix_url` (read through HttpTileStore):
@@ -112,7 +149,21 @@ struct LogReport {
 //      the entries' hashes with the CA's own tile writer (tile_writer.h) and
 //      compared byte for byte with the served one;
 //   4. the Merkle Tree Hash of the entries, from the recomputed tiles,
-//      against the checkpoint's root.
+//      against the checkpoint's root;
+//   5. for each of `options.consistent_with`: its signature and origin as
+//      in step 1 (the same log), a tree size m no larger than the current
+//      one, and a consistency proof from it to the current checkpoint
+//      (RFC 9162 §2.1.4, the draft's SUBTREE_PROOF(0, m, D_n) of §Subtree
+//      Consistency Proofs) built from the served hash tiles, which steps 3
+//      and 4 have proven, and verified against both roots. Two checkpoints
+//      each consistent with a third are consistent with each other, so a
+//      fork between any two of them fails here;
+//   6. for each of `options.entries_of`: that it is of this log, that its
+//      index is within the tree, and that the entry at its index in the
+//      entry bundle hashes to the certificate's entry hash.
+// Steps 5 and 6 fail with kVerificationFailed and a message naming the
+// checkpoint's or certificate's `name`; earlier checkpoints are checked
+// for signature and size before the entries are read.
 // Where a partial tile or bundle is missing, its full version stands in
 // (tlog-tiles §Partial Tiles allows logs to delete the partial one), its
 // first `width` hashes or entries compared. Reads each object once; keeps
