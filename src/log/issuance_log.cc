@@ -5,6 +5,7 @@
 #include <ctime>
 #include <utility>
 
+#include "log/commit_nodes.h"
 #include "log/tile_node_source.h"
 #include "log/tile_writer.h"
 #include "mtc/cert/cosigned_message.h"
@@ -46,68 +47,6 @@ Result<std::vector<uint8_t>> ReadEntry(const TileStore& tiles,
   }
   return std::vector<uint8_t>(entries[i].begin(), entries[i].end());
 }
-
-// The nodes of the tree after a commit that the commit itself adds: every
-// full node whose range reaches into [old_size, new_size), computed in memory
-// from the batch's leaf hashes (2 hashes per entry). Any other node is a full
-// node of the old tree and comes from `base`. The root, the covering subtree
-// hashes and every new entry's inclusion proof are read from here, without
-// the locks and lookups of the tile cache.
-class CommitNodes : public merkle::NodeSource {
- public:
-  // Reads from `base` at most one node per level: the old left sibling of
-  // the first new node, when that node straddles old_size.
-  static Result<CommitNodes> Build(const merkle::NodeSource& base,
-                                   uint64_t old_size,
-                                   std::vector<merkle::Hash> leaf_hashes) {
-    CommitNodes nodes(base, old_size);
-    uint64_t new_size = old_size + leaf_hashes.size();
-    nodes.levels_.push_back(std::move(leaf_hashes));
-    // Level l holds the nodes [old_size >> l, new_size >> l).
-    for (int level = 1; (new_size >> level) > (old_size >> level); level++) {
-      const std::vector<merkle::Hash>& below = nodes.levels_.back();
-      uint64_t below_first = old_size >> (level - 1);
-      uint64_t first = old_size >> level;
-      uint64_t end = new_size >> level;
-      std::vector<merkle::Hash> above;
-      above.reserve(end - first);
-      for (uint64_t j = first; j < end; j++) {
-        merkle::Hash left;
-        if (2 * j < below_first) {
-          MTC_ASSIGN_OR_RETURN(left, base.NodeHash(level - 1, 2 * j));
-        } else {
-          left = below[2 * j - below_first];
-        }
-        above.push_back(
-            merkle::HashChildren(left, below[2 * j + 1 - below_first]));
-      }
-      nodes.levels_.push_back(std::move(above));
-    }
-    return nodes;
-  }
-
-  // The leaf hashes of the new entries.
-  std::span<const merkle::Hash> leaf_hashes() const { return levels_[0]; }
-
-  Result<merkle::Hash> NodeHash(int level, uint64_t index) const override {
-    if (level >= 0 && static_cast<size_t>(level) < levels_.size()) {
-      uint64_t first = old_size_ >> level;
-      const std::vector<merkle::Hash>& nodes = levels_[level];
-      if (index >= first && index - first < nodes.size()) {
-        return nodes[index - first];
-      }
-    }
-    return base_.NodeHash(level, index);
-  }
-
- private:
-  CommitNodes(const merkle::NodeSource& base, uint64_t old_size)
-      : base_(base), old_size_(old_size) {}
-
-  const merkle::NodeSource& base_;
-  uint64_t old_size_;
-  std::vector<std::vector<merkle::Hash>> levels_;
-};
 
 }  // namespace
 
@@ -189,18 +128,22 @@ Status IssuanceLog::Reconcile() {
   }
   std::lock_guard<std::mutex> lock(mu_);
   head_ = head;
+  pool_ = Batch(head.size);
   return OkStatus();
 }
 
-Result<std::string> IssuanceLog::PublishCheckpoint(const TreeHead& head) {
+Result<std::string> IssuanceLog::SignCheckpoint(const TreeHead& head) {
   tlog::Checkpoint cp{origin_, head.size, head.root, {}};
   MTC_ASSIGN_OR_RETURN(std::string text, tlog::FormatCheckpointText(cp));
   MTC_ASSIGN_OR_RETURN(
       tlog::NoteSignature sig,
       tlog::SignCheckpoint(*ca_key_, ca_name_, cp,
                            static_cast<uint64_t>(std::time(nullptr))));
-  MTC_ASSIGN_OR_RETURN(std::string note,
-                       tlog::SerializeSignedNote({text, {sig}}));
+  return tlog::SerializeSignedNote({text, {sig}});
+}
+
+Result<std::string> IssuanceLog::PublishCheckpoint(const TreeHead& head) {
+  MTC_ASSIGN_OR_RETURN(std::string note, SignCheckpoint(head));
   MTC_RETURN_IF_ERROR(tiles_->PutMutable("checkpoint", Bytes(note)));
   return note;
 }
@@ -240,23 +183,64 @@ void IssuanceLog::Run() {
   }
 }
 
+merkle::Proof IssuedEntry::InclusionProof() const {
+  return proofs ? proofs->InclusionProof(index) : merkle::Proof();
+}
+
+void IssuanceLog::Resolve(Completion& done, Result<IssuedEntry> outcome) {
+  if (auto* promise = std::get_if<0>(&done)) {
+    promise->set_value(std::move(outcome));
+  } else {
+    std::get<1>(done)(std::move(outcome));
+  }
+}
+
+void IssuanceLog::Batch::FailAll(const Error& e) {
+  for (size_t i = kept; i < done.size(); i++) Resolve(done[i], e);
+  *this = Batch(first_index() + size());
+}
+
 std::future<Result<IssuedEntry>> IssuanceLog::Append(
     std::vector<uint8_t> entry) {
   std::promise<Result<IssuedEntry>> done;
   std::future<Result<IssuedEntry>> f = done.get_future();
-  merkle::Hash leaf_hash = merkle::HashLeaf(entry);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (fatal_) {
-    done.set_value(Error(ErrorCode::kUnavailable,
-                         "the sequencer stopped: " + fatal_->message()));
-  } else if (pool_.size() >= options_.max_pending) {
-    done.set_value(Error(ErrorCode::kUnavailable, "too many pending entries"));
-  } else {
-    pool_.entries.push_back(std::move(entry));
-    pool_.leaf_hashes.push_back(leaf_hash);
-    pool_.done.push_back(std::move(done));
-  }
+  Enqueue(entry, std::move(done));
   return f;
+}
+
+void IssuanceLog::Append(std::span<const uint8_t> entry, IssuedCallback done) {
+  Enqueue(entry, std::move(done));
+}
+
+void IssuanceLog::Enqueue(std::span<const uint8_t> entry, Completion done) {
+  merkle::Hash leaf_hash = merkle::HashLeaf(entry);
+  // The MTCProof carries the entry's extensions (§Certificate Format); most
+  // entries have none: their encoding starts with a zero length.
+  std::optional<std::vector<cert::LogEntryExtension>> extensions;
+  if (entry.size() >= 2 && (entry[0] != 0 || entry[1] != 0)) {
+    auto parsed = cert::ParseMtcLogEntry(entry);
+    if (parsed.ok()) extensions = std::move(parsed->extensions);
+  }
+  std::optional<Error> refused;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fatal_) {
+      refused = Error(ErrorCode::kUnavailable,
+                      "the sequencer stopped: " + fatal_->message());
+    } else if (pool_.size() >= options_.max_pending) {
+      refused = Error(ErrorCode::kUnavailable, "too many pending entries");
+    } else if (Status added = pool_.entries.Add(entry); !added.ok()) {
+      refused = added.error();
+    } else {
+      if (extensions) {
+        pool_.extensions.emplace_back(pool_.size(), std::move(*extensions));
+      }
+      pool_.leaf_hashes.push_back(leaf_hash);
+      pool_.done.push_back(std::move(done));
+    }
+  }
+  // Outside the lock: a callback may append again.
+  if (refused) Resolve(done, *refused);
 }
 
 Status IssuanceLog::CommitNow() {
@@ -266,17 +250,22 @@ Status IssuanceLog::CommitNow() {
     std::lock_guard<std::mutex> lock(mu_);
     if (fatal_) return *fatal_;
     std::swap(batch, pool_);
-    // The next pool will likely be as large: grow it once, not by doubling.
-    pool_.entries.reserve(batch.size());
+    // The next pool starts after this batch and will likely be as large:
+    // grow it once, not by doubling.
+    pool_ = Batch(batch.first_index() + batch.size());
     pool_.leaf_hashes.reserve(batch.size());
     pool_.done.reserve(batch.size());
   }
   Status status = Commit(batch);
   if (!status.ok()) {
     batch.FailAll(status.error());
-    std::lock_guard<std::mutex> lock(mu_);
-    fatal_ = status.error();
-    pool_.FailAll(status.error());
+    Batch pending;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fatal_ = status.error();
+      std::swap(pending, pool_);
+    }
+    pending.FailAll(status.error());
   }
   return status;
 }
@@ -288,7 +277,7 @@ Status IssuanceLog::Commit(Batch& batch) {
   auto mark = Clock::now();
   auto lap = [&mark](std::chrono::nanoseconds& phase) {
     auto now = Clock::now();
-    phase = now - mark;
+    phase += now - mark;
     mark = now;
   };
   TreeHead old_head;
@@ -297,6 +286,12 @@ Status IssuanceLog::Commit(Batch& batch) {
     old_head = head_;
   }
   uint64_t old_size = old_head.size;
+  if (batch.first_index() != old_size) {
+    return Error(ErrorCode::kInternal, "the pool starts at entry " +
+                                           std::to_string(batch.first_index()) +
+                                           " but the tree has " +
+                                           std::to_string(old_size));
+  }
   uint64_t new_size = old_size + batch.size();
   if (new_size >= (uint64_t{1} << 48)) {
     return Error(ErrorCode::kOutOfRange, "the log is full (2^48 - 1 entries)");
@@ -304,31 +299,18 @@ Status IssuanceLog::Commit(Batch& batch) {
   stats.entries = batch.size();
   stats.tree_size = new_size;
 
-  // The MTCProof carries the entry's extensions (§Certificate Format); most
-  // entries have none: their encoding starts with a zero length. Read them
-  // now, as the entries' bytes are released once they are in bundles.
-  std::vector<std::pair<size_t, std::vector<cert::LogEntryExtension>>>
-      extensions;
-  for (size_t i = 0; i < batch.size(); i++) {
-    const std::vector<uint8_t>& e = batch.entries[i];
-    if (e.size() >= 2 && (e[0] != 0 || e[1] != 0)) {
-      auto parsed = cert::ParseMtcLogEntry(e);
-      if (parsed.ok()) extensions.emplace_back(i, parsed->extensions);
-    }
-  }
-
   // Step 1: stage the new entry bundles and hash tiles durably. Every path
   // written here lies beyond the committed tree (its width grew), so anything
   // already there is the remains of a commit that never reached its commit
-  // point, and is replaced.
-  auto bundles = ComputeEntryBundles(*tiles_, old_size, batch.entries);
+  // point, and is replaced. The pool holds the entries as their bundles do;
+  // the hash tiles are copies of the nodes the commit computes anyway.
+  auto bundles = batch.entries.Take(*tiles_);
   if (!bundles.ok()) return Fatal("staging entry bundles", bundles.error());
-  std::vector<std::vector<uint8_t>>().swap(batch.entries);
   if (!source_) source_ = std::make_unique<TileNodeSource>(*tiles_, old_size);
   auto nodes =
       CommitNodes::Build(*source_, old_size, std::move(batch.leaf_hashes));
   if (!nodes.ok()) return Fatal("hashing the new nodes", nodes.error());
-  auto hash_tiles = ComputeHashTiles(*tiles_, old_size, nodes->leaf_hashes());
+  auto hash_tiles = HashTilesFromNodes(*source_, *nodes);
   if (!hash_tiles.ok())
     return Fatal("computing hash tiles", hash_tiles.error());
   std::vector<StagedObject> staged;
@@ -361,9 +343,22 @@ Status IssuanceLog::Commit(Batch& batch) {
   }
   lap(stats.commit);
 
-  // Step 3: publish the signed checkpoint.
-  auto note = PublishCheckpoint(new_head);
-  if (!note.ok()) return Fatal("publishing the checkpoint", note.error());
+  // Step 3 begins: sign the checkpoint. It is written after the entries
+  // are resolved: they are committed, which is all a certificate needs
+  // (docs/design.md §5: no certificate leaves the CA before its entry is
+  // committed), and its write (a file and a directory flushed) would
+  // otherwise delay every certificate of the commit. A crash before the
+  // write leaves the published checkpoint behind the committed head, which
+  // Reconcile re-publishes.
+  auto note = SignCheckpoint(new_head);
+  if (!note.ok()) return Fatal("signing the checkpoint", note.error());
+  auto publish = [&]() -> Status {
+    Status written = tiles_->PutMutable("checkpoint", Bytes(*note));
+    if (!written.ok())
+      return Fatal("publishing the checkpoint", written.error());
+    lap(stats.publish);
+    return OkStatus();
+  };
   lap(stats.publish);
 
   // Sign the covering subtrees of [old_size, new_size) (§Standalone
@@ -394,7 +389,7 @@ Status IssuanceLog::Commit(Batch& batch) {
       batch.FailAll(extra.ok()
                         ? Error(ErrorCode::kInternal, "cosigner answer size")
                         : extra.error());
-      return OkStatus();
+      return publish();
     }
     for (size_t i = 0; i < subtrees.size(); i++) {
       for (cert::SubtreeSignature& s : (*extra)[i])
@@ -413,56 +408,31 @@ Status IssuanceLog::Commit(Batch& batch) {
   }
   lap(stats.sign);
 
-  // Each entry's proof, and its promise kept at once: the entries are
-  // committed, so a proof that cannot be built fails only the entries not
-  // yet resolved (CommitNow fails those from batch.kept on).
-  //
-  // PATH(m, D_n) = SUBTREE_PROOF(m, m + 1, D_n) (§Generating a Subtree
-  // Consistency Proof) lists the recursive part first, then the sibling.
-  // For an entry in a full, aligned chunk of 256 entries inside its
-  // covering subtree, the recursion passes through that chunk, so the proof
-  // is the entry's path within the chunk (8 full nodes, no hashing) followed
-  // by what comes after those 8 hashes in the path of any entry of the
-  // chunk: computed once per chunk. The right covering subtree is usually
-  // partial, and its partial siblings would otherwise be re-hashed for every
-  // entry.
-  constexpr uint64_t kChunk = tlog::kTileWidth;
-  constexpr size_t kChunkPathLength = 8;  // log2(kChunk)
-  auto with_extensions = extensions.begin();
-  std::vector<merkle::Hash> outer;  // the chunk's path above the chunk
-  uint64_t outer_chunk = UINT64_MAX;
+  // Resolve each entry: the entries are committed, so a failure here fails
+  // only the entries not yet resolved (CommitNow fails those from
+  // batch.kept on). Their proofs are built from the commit's nodes when
+  // asked for (CommitProofs), on the callers' threads.
+  auto proofs = CommitProofs::Build(std::move(*nodes), subtrees);
+  if (!proofs.ok()) return Fatal("proving the entries", proofs.error());
+  auto with_extensions = batch.extensions.begin();
   for (size_t i = 0; i < batch.size(); i++) {
     uint64_t index = old_size + i;
     size_t which = (subtrees.size() > 1 && index >= subtrees[1].start) ? 1 : 0;
-    const merkle::Subtree& subtree = subtrees[which];
-    merkle::Subtree chunk{index / kChunk * kChunk,
-                          index / kChunk * kChunk + kChunk};
-    Result<merkle::Proof> proof = merkle::Proof();
-    if (chunk.start >= subtree.start && chunk.end <= subtree.end) {
-      if (outer_chunk != chunk.start) {
-        auto path =
-            merkle::GenerateInclusionProof(*nodes, subtree, chunk.start);
-        if (!path.ok()) return Fatal("proving entry", path.error());
-        outer.assign(path->begin() + kChunkPathLength, path->end());
-        outer_chunk = chunk.start;
-      }
-      proof = merkle::GenerateInclusionProof(*nodes, chunk, index);
-      if (proof.ok()) proof->insert(proof->end(), outer.begin(), outer.end());
-    } else {
-      proof = merkle::GenerateInclusionProof(*nodes, subtree, index);
-    }
-    if (!proof.ok()) return Fatal("proving entry", proof.error());
-    IssuedEntry issued{options_.log_number,      index, new_size,     subtree,
-                       std::move(proof).value(), {},    shared[which]};
-    if (with_extensions != extensions.end() && with_extensions->first == i) {
+    IssuedEntry issued{
+        options_.log_number, index,  new_size, subtrees[which], {},
+        shared[which],       *proofs};
+    if (with_extensions != batch.extensions.end() &&
+        with_extensions->first == i) {
       issued.extensions = std::move(with_extensions->second);
       ++with_extensions;
     }
-    batch.done[i].set_value(std::move(issued));
+    Resolve(batch.done[i], std::move(issued));
     batch.kept = i + 1;
   }
   batch = Batch();
   lap(stats.resolve);
+  // Step 3 ends.
+  MTC_RETURN_IF_ERROR(publish());
   if (options_.on_commit) options_.on_commit(stats);
   return OkStatus();
 }

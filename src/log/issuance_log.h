@@ -7,10 +7,11 @@
 //   1. write the new hash tiles and entry bundles durably;
 //   2. compare-and-swap the tree head in the LogStateStore (the commit point);
 //   3. sign and publish the checkpoint;
-// then signs the covering subtrees of the new interval (timestamp 0), gathers
-// cosignatures, and resolves each pending entry with its MTCProof. A failed
-// commit stops the sequencer: the state is unknown until a restart
-// reconciles it.
+// and between the signing and the publishing of step 3, signs the covering
+// subtrees of the new interval (timestamp 0), gathers cosignatures, and
+// resolves each pending entry (its MTCProof is built from the commit's nodes
+// when asked for). A failed commit stops the sequencer: the state is unknown
+// until a restart reconciles it.
 #ifndef MTC_LOG_ISSUANCE_LOG_H_
 #define MTC_LOG_ISSUANCE_LOG_H_
 
@@ -23,38 +24,56 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "log/storage.h"
+#include "log/tile_writer.h"
 #include "mtc/base/result.h"
 #include "mtc/cert/mtc_proof.h"
 #include "mtc/cert/trust_anchor_id.h"
 #include "mtc/crypto/private_key.h"
+#include "mtc/merkle/proof.h"
 #include "mtc/merkle/subtree.h"
 #include "mtc/tlog/checkpoint.h"
 
 namespace mtc::log {
 
+class CommitProofs;  // log/commit_nodes.h
+
 // What a committed entry needs to become a certificate.
 // The signatures of one subtree are shared by all its entries (an ML-DSA-44
-// signature is 2420 bytes; a commit resolves up to a million entries).
+// signature is 2420 bytes; a commit resolves up to a million entries), and
+// so are the nodes its inclusion proof is made of: the proof is built when
+// asked for, on the caller's thread.
 struct IssuedEntry {
   uint32_t log_number = 0;
   uint64_t index = 0;
   uint64_t tree_size = 0;   // the checkpoint that first included it
   merkle::Subtree subtree;  // the covering subtree that contains it
-  merkle::Proof inclusion_proof;
   std::vector<cert::LogEntryExtension> extensions;
   std::shared_ptr<const std::vector<cert::SubtreeSignature>> signatures;
+  // The commit's nodes and proofs; InclusionProof() reads them.
+  std::shared_ptr<const CommitProofs> proofs;
 
+  // The inclusion proof of the entry in `subtree`.
+  merkle::Proof InclusionProof() const;
   // The MTCProof of a standalone certificate for this entry.
   cert::MtcProof Proof() const {
-    return {extensions, subtree, inclusion_proof,
+    return {extensions, subtree, InclusionProof(),
             signatures ? *signatures : std::vector<cert::SubtreeSignature>{}};
   }
 };
+
+// Receives the outcome of one Append: called once, on the sequencer thread
+// (or the thread of CommitNow) after the commit, or at once on the appending
+// thread when the entry is refused. It must be quick, as entries are resolved
+// one after the other, and must not call CommitNow or Stop.
+using IssuedCallback = std::function<void(Result<IssuedEntry>)>;
 
 // Asks external cosigners (witnesses) to cosign a new checkpoint (given as
 // its signed note) and then each covering subtree; returns, for each subtree,
@@ -113,6 +132,9 @@ class IssuanceLog {
   // entry's leaf hash is computed here, on the caller's thread, so that
   // callers share the hashing that the sequencer would otherwise do alone.
   std::future<Result<IssuedEntry>> Append(std::vector<uint8_t> entry);
+  // The same, with the outcome passed to `done` instead of a future: no
+  // shared state to allocate per entry. The entry's bytes are copied.
+  void Append(std::span<const uint8_t> entry, IssuedCallback done);
 
   // Commits the pool now, on the calling thread (tests, `mtc ca issue`).
   Status CommitNow();
@@ -133,25 +155,36 @@ class IssuanceLog {
                                     bool sign) const;
 
  private:
-  // The pool: entries, their leaf hashes and their promises, index for
-  // index. A commit releases the entries' bytes once they are in entry
-  // bundles, and keeps promises in index order: done[0, kept) are kept.
+  // How an appender learns the outcome.
+  using Completion =
+      std::variant<std::promise<Result<IssuedEntry>>, IssuedCallback>;
+  static void Resolve(Completion& done, Result<IssuedEntry> outcome);
+
+  // The pool: entries (encoded as their bundles will hold them, from index
+  // `entries.first_index()`), their leaf hashes and completions, index for
+  // index, and the extensions of the few entries that have some. A commit
+  // resolves entries in index order: done[0, kept) are resolved.
   struct Batch {
-    std::vector<std::vector<uint8_t>> entries;
+    explicit Batch(uint64_t first_index = 0) : entries(first_index) {}
+    PendingBundles entries;
     std::vector<merkle::Hash> leaf_hashes;
-    std::vector<std::promise<Result<IssuedEntry>>> done;
+    std::vector<std::pair<size_t, std::vector<cert::LogEntryExtension>>>
+        extensions;  // (position in the batch, extensions), in order
+    std::vector<Completion> done;
     size_t kept = 0;
     size_t size() const { return done.size(); }
-    void FailAll(const Error& e) {
-      for (size_t i = kept; i < done.size(); i++) done[i].set_value(e);
-      *this = Batch();
-    }
+    uint64_t first_index() const { return entries.first_index(); }
+    // Resolves the entries not yet resolved with `e` and empties the batch.
+    void FailAll(const Error& e);
   };
 
+  void Enqueue(std::span<const uint8_t> entry, Completion done);
   IssuanceLog(IssuanceLogOptions options, const crypto::PrivateKey* ca_key,
               TileStore* tiles, LogStateStore* state);
   Status Reconcile();
   Status Commit(Batch& batch);
+  // The signed note of the checkpoint of `head`.
+  Result<std::string> SignCheckpoint(const TreeHead& head);
   // Signs and publishes the checkpoint of `head`; returns the note.
   Result<std::string> PublishCheckpoint(const TreeHead& head);
   void Run();

@@ -1,10 +1,10 @@
 #include "log/tile_writer.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <utility>
 
+#include "log/tile_node_source.h"
 #include "mtc/tlog/entry_bundle.h"
 
 namespace mtc::log {
@@ -33,25 +33,6 @@ Result<std::vector<uint8_t>> ReadRightEdge(const TileStore& stored,
   return data;
 }
 
-// The hashes of a stored partial hash tile, which must be exactly its width.
-Result<std::vector<merkle::Hash>> ReadHashTile(const TileStore& stored,
-                                               const tlog::Tile& tile,
-                                               uint64_t old_size) {
-  MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> data,
-                       ReadRightEdge(stored, tile, old_size));
-  if (data.size() != size_t{tile.width} * merkle::kHashSize) {
-    return Error(ErrorCode::kMalformed,
-                 "hash tile " + tlog::TilePath(tile) + " has " +
-                     std::to_string(data.size()) + " bytes");
-  }
-  std::vector<merkle::Hash> hashes(tile.width);
-  for (size_t i = 0; i < hashes.size(); i++) {
-    std::memcpy(hashes[i].data(), data.data() + i * merkle::kHashSize,
-                merkle::kHashSize);
-  }
-  return hashes;
-}
-
 TileData MakeHashTile(int level, uint64_t index,
                       std::span<const merkle::Hash> hashes) {
   TileData out;
@@ -64,61 +45,60 @@ TileData MakeHashTile(int level, uint64_t index,
   return out;
 }
 
-// MTH of the 256 hashes of a full tile: the node 8 levels above them
-// (tlog-tiles §Merkle Tree: "a tile represents the entire subtree of height
-// 8 with its hashes as the leaves").
-merkle::Hash FullTileHash(std::vector<merkle::Hash> hashes) {
-  for (size_t width = hashes.size(); width > 1; width /= 2) {
-    for (size_t j = 0; j < width / 2; j++) {
-      hashes[j] = merkle::HashChildren(hashes[2 * j], hashes[2 * j + 1]);
-    }
-  }
-  return hashes[0];
-}
-
 }  // namespace
 
 Result<std::vector<TileData>> ComputeHashTiles(
     const TileStore& stored, uint64_t old_size,
     std::span<const merkle::Hash> new_leaf_hashes) {
   MTC_RETURN_IF_ERROR(CheckGrowth(old_size, new_leaf_hashes.size()));
+  // Reads each partial tile of the old tree's right edge once: the frontier
+  // nodes and the partial tiles' hashes lie in the same tiles.
+  TileNodeSource old_tree(stored, old_size);
+  MTC_ASSIGN_OR_RETURN(
+      CommitNodes nodes,
+      CommitNodes::Build(old_tree, old_size,
+                         std::vector<merkle::Hash>(new_leaf_hashes.begin(),
+                                                   new_leaf_hashes.end())));
+  return HashTilesFromNodes(old_tree, nodes);
+}
+
+Result<std::vector<TileData>> HashTilesFromNodes(
+    const merkle::NodeSource& old_tree, const CommitNodes& nodes) {
   std::vector<TileData> out;
-  // The new hashes at tile-level `level`, which hold level 8 * `level` of the
-  // tree, and the index of the first: the old tree had `first` hashes there.
-  std::vector<merkle::Hash> hashes(new_leaf_hashes.begin(),
-                                   new_leaf_hashes.end());
-  uint64_t first = old_size;
-  for (int level = 0; !hashes.empty(); level++) {
-    // At level 8 or more, `first` would be 0 and `hashes` empty: 256^8
-    // entries do not fit in a uint64_t.
+  // Tile-level L grows exactly when tree level 8L does. At tile-level 8 or
+  // more the tree level would be 64: 256^8 entries do not fit in a uint64_t.
+  for (int level = 0; level < 8; level++) {
+    int tree_level = level * tlog::kTileHeight;
+    std::span<const merkle::Hash> rest = nodes.NewNodes(tree_level);
+    if (rest.empty()) break;
+    // The old tree had `first` hashes at this level.
+    uint64_t first = nodes.old_size() >> tree_level;
     uint64_t tile_index = first / tlog::kTileWidth;
     uint32_t old_width = static_cast<uint32_t>(first % tlog::kTileWidth);
     std::vector<merkle::Hash> tile;
-    if (old_width > 0) {
-      MTC_ASSIGN_OR_RETURN(
-          tile, ReadHashTile(stored, {level, tile_index, old_width}, old_size));
+    tile.reserve(tlog::kTileWidth);
+    for (uint32_t i = 0; i < old_width; i++) {
+      Result<merkle::Hash> h =
+          old_tree.NodeHash(tree_level, tile_index * tlog::kTileWidth + i);
+      if (!h.ok()) {
+        return h.error().WithContext(
+            "right edge of the tree of size " +
+            std::to_string(nodes.old_size()) + ": " +
+            tlog::TilePath({level, tile_index, old_width}));
+      }
+      tile.push_back(*h);
     }
-    // Fill the old partial tile, then new ones; every full tile becomes one
-    // new hash at the level above (§Merkle Tree: "each hash in a tile is the
-    // Merkle Tree Hash of a *full* tile at the level below"), and only the
-    // last tile may stay partial (§Partial Tiles: it "MUST NOT be hashed into
-    // a tile at the level above").
-    std::vector<merkle::Hash> above;
-    std::span<const merkle::Hash> rest(hashes);
+    // Fill the old partial tile, then new ones; only the last may stay
+    // partial (§Partial Tiles).
     while (!rest.empty()) {
       size_t take =
           std::min<size_t>(tlog::kTileWidth - tile.size(), rest.size());
       tile.insert(tile.end(), rest.begin(), rest.begin() + take);
       rest = rest.subspan(take);
       out.push_back(MakeHashTile(level, tile_index, tile));
-      if (tile.size() == tlog::kTileWidth) {
-        above.push_back(FullTileHash(std::move(tile)));
-      }
       tile.clear();
       tile_index++;
     }
-    hashes = std::move(above);
-    first /= tlog::kTileWidth;
   }
   return out;
 }
@@ -127,42 +107,84 @@ Result<std::vector<TileData>> ComputeEntryBundles(
     const TileStore& stored, uint64_t old_size,
     std::span<const std::vector<uint8_t>> new_entries) {
   MTC_RETURN_IF_ERROR(CheckGrowth(old_size, new_entries.size()));
+  PendingBundles pending(old_size);
+  for (size_t i = 0; i < new_entries.size(); i++) {
+    Status added = pending.Add(new_entries[i]);
+    if (!added.ok()) {
+      return added.error().WithContext("entry " + std::to_string(old_size + i));
+    }
+  }
+  return pending.Take(stored);
+}
+
+Status PendingBundles::Add(std::span<const uint8_t> entry) {
+  if (entry.size() > 0xffff) {
+    return Error(ErrorCode::kOutOfRange,
+                 "an entry of " + std::to_string(entry.size()) +
+                     " bytes does not fit an entry bundle (at most 65535)");
+  }
+  uint64_t index = first_index_ + size_;
+  size_t need = 2 + entry.size();
+  if (blocks_.empty() || index % tlog::kTileWidth == 0) {
+    // Room for the rest of the bundle at this entry's size, so that
+    // entries of about one size fill it without a reallocation.
+    blocks_.emplace_back();
+    blocks_.back().reserve(need *
+                           (tlog::kTileWidth - index % tlog::kTileWidth));
+  }
+  std::vector<uint8_t>& block = blocks_.back();
+  if (block.size() + need > block.capacity()) {
+    // Grow by an eighth, not double: the pool holds many of these.
+    block.reserve(block.size() + need + block.capacity() / 8);
+  }
+  block.push_back(static_cast<uint8_t>(entry.size() >> 8));
+  block.push_back(static_cast<uint8_t>(entry.size()));
+  block.insert(block.end(), entry.begin(), entry.end());
+  size_++;
+  return OkStatus();
+}
+
+Result<std::vector<TileData>> PendingBundles::Take(const TileStore& stored) {
+  std::vector<std::vector<uint8_t>> blocks;
+  blocks.swap(blocks_);
+  uint64_t old_size = first_index_;
+  uint64_t count = size_;
+  size_ = 0;
   std::vector<TileData> out;
+  if (count == 0) return out;
   uint64_t tile_index = old_size / tlog::kTileWidth;
-  uint32_t count = static_cast<uint32_t>(old_size % tlog::kTileWidth);
-  std::vector<uint8_t> bundle;
-  if (count > 0) {
-    tlog::Tile old{tlog::Tile::kEntries, tile_index, count};
-    MTC_ASSIGN_OR_RETURN(bundle, ReadRightEdge(stored, old, old_size));
-    MTC_ASSIGN_OR_RETURN(auto entries, tlog::ParseEntryBundle(bundle));
-    if (entries.size() != count) {
+  uint32_t old_count = static_cast<uint32_t>(old_size % tlog::kTileWidth);
+  std::vector<uint8_t> prefix;
+  if (old_count > 0) {
+    tlog::Tile old{tlog::Tile::kEntries, tile_index, old_count};
+    MTC_ASSIGN_OR_RETURN(prefix, ReadRightEdge(stored, old, old_size));
+    MTC_ASSIGN_OR_RETURN(auto entries, tlog::ParseEntryBundle(prefix));
+    if (entries.size() != old_count) {
       return Error(ErrorCode::kMalformed,
                    "entry bundle " + tlog::TilePath(old) + " holds " +
                        std::to_string(entries.size()) + " entries");
     }
   }
-  auto emit = [&]() {
+  out.reserve(blocks.size());
+  uint64_t done = 0;
+  for (size_t i = 0; i < blocks.size(); i++) {
+    uint32_t width = i == 0 ? old_count : 0;
+    uint64_t added = std::min<uint64_t>(tlog::kTileWidth - width, count - done);
+    width += static_cast<uint32_t>(added);
+    done += added;
     TileData data;
-    data.tile = {tlog::Tile::kEntries, tile_index, count};
+    data.tile = {tlog::Tile::kEntries, tile_index + i, width};
     data.path = tlog::TilePath(data.tile);
-    data.data = std::move(bundle);
+    if (i == 0 && !prefix.empty()) {
+      prefix.insert(prefix.end(), blocks[0].begin(), blocks[0].end());
+      data.data = std::move(prefix);
+    } else {
+      data.data = std::move(blocks[i]);
+    }
+    std::vector<uint8_t>().swap(blocks[i]);
     out.push_back(std::move(data));
-    bundle.clear();
-  };
-  for (size_t i = 0; i < new_entries.size(); i++) {
-    Status appended = tlog::AppendToEntryBundle(new_entries[i], &bundle);
-    if (!appended.ok()) {
-      return appended.error().WithContext("entry " +
-                                          std::to_string(old_size + i));
-    }
-    count++;
-    // A bundle is finished when full or when the entries run out.
-    if (count == tlog::kTileWidth || i + 1 == new_entries.size()) {
-      emit();
-      tile_index++;
-      count = 0;
-    }
   }
+  first_index_ += count;
   return out;
 }
 
