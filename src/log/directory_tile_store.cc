@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <regex>
 #include <set>
 #include <utility>
 
@@ -244,6 +246,33 @@ Result<std::unique_ptr<DirectoryTileStore>> DirectoryTileStore::Open(
   }
   return std::unique_ptr<DirectoryTileStore>(
       new DirectoryTileStore(std::move(root)));
+}
+
+Result<size_t> DirectoryTileStore::RemoveTemporaryFiles() {
+  // The names WriteTempFile makes: '.', the object's name, ".tmp-", and the
+  // six characters mkostemp(3) fills in.
+  static const std::regex kTempName(R"(\..+\.tmp-[A-Za-z0-9]{6})");
+  std::error_code ec;
+  std::vector<std::filesystem::path> leftovers;
+  for (auto it = std::filesystem::recursive_directory_iterator(root_, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec) &&
+        std::regex_match(it->path().filename().string(), kTempName)) {
+      leftovers.push_back(it->path());
+    }
+  }
+  if (ec) {
+    return Error(ErrorCode::kIo,
+                 "cannot list " + root_ + ": " + ec.message());
+  }
+  for (const auto& path : leftovers) {
+    if (!std::filesystem::remove(path, ec) && ec) {
+      return Error(ErrorCode::kIo,
+                   "cannot remove " + path.string() + ": " + ec.message());
+    }
+  }
+  return leftovers.size();
 }
 
 Status DirectoryTileStore::PutImmutable(std::string_view path,

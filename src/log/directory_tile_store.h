@@ -54,6 +54,12 @@ class DirectoryTileStore : public TileStore {
 
   const std::string& root() const { return root_; }
 
+  // Deletes the temporary files that writers killed mid-write left behind
+  // (".<name>.tmp-XXXXXX"; never objects, never served). Only for the one
+  // process that writes this directory, at startup: a concurrent writer's
+  // temporary file would be lost. Returns how many were removed.
+  Result<size_t> RemoveTemporaryFiles();
+
  private:
   explicit DirectoryTileStore(std::string root) : root_(std::move(root)) {}
   // Writes `path` (already checked) through a temporary file and a rename

@@ -346,6 +346,24 @@ TEST_F(DirectoryTileStoreTest, OpenStripsTrailingSlashes) {
   EXPECT_EQ((*opened)->root(), root_);
 }
 
+// A writer killed between mkostemp and rename leaves ".<name>.tmp-XXXXXX";
+// the CA removes such files at startup, and nothing else.
+TEST_F(DirectoryTileStoreTest, RemovesLeftoverTemporaryFiles) {
+  auto store = Open();
+  ASSERT_TRUE(store->PutImmutable("tile/0/000.p/3", Bytes("abc")).ok());
+  ASSERT_TRUE(store->PutMutable("checkpoint", Bytes("c")).ok());
+  std::filesystem::create_directories(root_ + "/tile/entries");
+  std::ofstream(root_ + "/tile/entries/.000.p.tmp-a1B2c3") << "partial";
+  std::ofstream(root_ + "/.checkpoint.tmp-ZZZZZZ") << "partial";
+  std::ofstream(root_ + "/tile/0/.keep") << "an operator's file";
+  auto removed = store->RemoveTemporaryFiles();
+  ASSERT_TRUE(removed.ok()) << removed.error().message();
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_EQ(Files(), (std::set<std::string>{"tile/0/000.p/3", "checkpoint",
+                                            "tile/0/.keep"}));
+  EXPECT_EQ(*store->RemoveTemporaryFiles(), 0u);
+}
+
 TEST_F(DirectoryTileStoreTest, WriteFailureIsAnIoError) {
   auto store = Open();
   // A file where a directory must go.
