@@ -1,5 +1,5 @@
 // A LogStateStore in memory, for tests and benchmarks: the same rules as
-// SqliteLogStateStore (store_rules.h), plus failure injection before any
+// SqlLogStateStore (store_rules.h), plus failure injection before any
 // operation (docs/design.md §6).
 #ifndef MTC_LOG_MEMORY_STATE_STORE_H_
 #define MTC_LOG_MEMORY_STATE_STORE_H_

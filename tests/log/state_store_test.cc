@@ -220,10 +220,14 @@ TEST(SqliteLogStateStoreTest, UsesWalAndRecordsSchemaVersion) {
     return out;
   };
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query("SELECT version FROM schema_version"), "1");
+  EXPECT_EQ(
+      query("SELECT version FROM mtc_schema WHERE component = 'log_state'"),
+      "1");
   // A database from a future version is refused, not misread.
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 2", nullptr,
-                         nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE mtc_schema SET version = 2 "
+                         "WHERE component = 'log_state'",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto reopened = SqliteLogStateStore::Open(path);

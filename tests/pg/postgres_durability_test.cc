@@ -8,7 +8,7 @@
 
 #include "acme/postgres_acme_store.h"
 #include "acme/postgres_database.h"
-#include "log/postgres_state_store.h"
+#include "log/sql_state_store.h"
 #include "mtc/merkle/hash.h"
 #include "pg_cluster_testutil.h"
 
@@ -21,7 +21,7 @@ TEST(PostgresDurabilityTest, CommittedWritesSurviveAServerCrash) {
   ASSERT_TRUE(acme.ok()) << acme.error().ToString();
   auto db = acme::PostgresDatabase::Open(conninfo);
   ASSERT_TRUE(db.ok()) << db.error().ToString();
-  auto state = log::PostgresLogStateStore::Open(std::move(*db));
+  auto state = log::SqlLogStateStore::Open(std::move(*db));
   ASSERT_TRUE(state.ok()) << state.error().ToString();
 
   acme::Account account;

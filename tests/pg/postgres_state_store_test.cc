@@ -1,8 +1,8 @@
 // The LogStateStore contract (log/storage.h), as tests/log/state_store_test.cc
-// checks it on SQLite and memory, on PostgresLogStateStore over a
+// checks it on SQLite and memory, on SqlLogStateStore over a
 // PostgresDatabase; then several store objects (as several CA processes
 // would have) racing on one database.
-#include "log/postgres_state_store.h"
+#include "log/sql_state_store.h"
 
 #include <gtest/gtest.h>
 
@@ -31,11 +31,11 @@ TreeHead Head(uint64_t size, uint8_t fill) {
 
 const TreeHead kEmpty{0, merkle::EmptyTreeHash()};
 
-std::unique_ptr<PostgresLogStateStore> OpenStore(const std::string& conninfo) {
+std::unique_ptr<SqlLogStateStore> OpenStore(const std::string& conninfo) {
   auto db = acme::PostgresDatabase::Open(conninfo);
   EXPECT_TRUE(db.ok()) << db.error().ToString();
   if (!db.ok()) return nullptr;
-  auto store = PostgresLogStateStore::Open(std::move(*db));
+  auto store = SqlLogStateStore::Open(std::move(*db));
   EXPECT_TRUE(store.ok()) << store.error().ToString();
   if (!store.ok()) return nullptr;
   return std::move(*store);
@@ -55,7 +55,7 @@ class PostgresStateStoreTest : public ::testing::Test {
   }
 
   std::string conninfo_;
-  std::unique_ptr<PostgresLogStateStore> store_;
+  std::unique_ptr<SqlLogStateStore> store_;
 };
 
 // storage.h: "size 0 and the empty-tree root when nothing was ever
@@ -154,7 +154,7 @@ TEST_F(PostgresStateStoreTest, StatePersistsAcrossReopeningAndVersioned) {
                   .ok());
   auto db = acme::PostgresDatabase::Open(conninfo_);
   ASSERT_TRUE(db.ok());
-  auto future = PostgresLogStateStore::Open(std::move(*db));
+  auto future = SqlLogStateStore::Open(std::move(*db));
   ASSERT_FALSE(future.ok());
   EXPECT_EQ(future.error().code(), ErrorCode::kUnsupported);
 }
@@ -164,7 +164,7 @@ TEST_F(PostgresStateStoreTest, StatePersistsAcrossReopeningAndVersioned) {
 TEST_F(PostgresStateStoreTest, SeparateStoresOneWinsPerRound) {
   constexpr int kStores = 3;
   constexpr int kRounds = 60;
-  std::vector<std::unique_ptr<PostgresLogStateStore>> stores;
+  std::vector<std::unique_ptr<SqlLogStateStore>> stores;
   for (int i = 0; i < kStores; i++) {
     stores.push_back(OpenStore(conninfo_));
     ASSERT_NE(stores.back(), nullptr);

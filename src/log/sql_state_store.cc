@@ -1,4 +1,4 @@
-#include "log/postgres_state_store.h"
+#include "log/sql_state_store.h"
 
 #include <cstring>
 #include <limits>
@@ -79,16 +79,16 @@ Error HeadConflict(uint32_t log_number, uint64_t size,
 
 }  // namespace
 
-Result<std::unique_ptr<PostgresLogStateStore>> PostgresLogStateStore::Open(
+Result<std::unique_ptr<SqlLogStateStore>> SqlLogStateStore::Open(
     std::unique_ptr<SqlDatabase> db) {
   MTC_RETURN_IF_ERROR(
       CreateOrCheckSchema(*db, "log_state", kSchemaVersion,
                           SchemaForDialect(kSchema, db->dialect())));
-  return std::unique_ptr<PostgresLogStateStore>(
-      new PostgresLogStateStore(std::move(db)));
+  return std::unique_ptr<SqlLogStateStore>(
+      new SqlLogStateStore(std::move(db)));
 }
 
-Result<TreeHead> PostgresLogStateStore::GetTreeHead(uint32_t log_number) {
+Result<TreeHead> SqlLogStateStore::GetTreeHead(uint32_t log_number) {
   return db_->Transact<TreeHead>(
       SqlMode::kRead, [&](SqlTransaction& tx) -> Result<TreeHead> {
         MTC_ASSIGN_OR_RETURN(std::optional<TreeHead> head,
@@ -97,7 +97,7 @@ Result<TreeHead> PostgresLogStateStore::GetTreeHead(uint32_t log_number) {
       });
 }
 
-Status PostgresLogStateStore::CompareAndSwapTreeHead(uint32_t log_number,
+Status SqlLogStateStore::CompareAndSwapTreeHead(uint32_t log_number,
                                                      const TreeHead& expected,
                                                      const TreeHead& next) {
   return db_->InTransaction(SqlMode::kWrite, [&](SqlTransaction& tx) -> Status {
@@ -128,7 +128,7 @@ Status PostgresLogStateStore::CompareAndSwapTreeHead(uint32_t log_number,
   });
 }
 
-Result<std::vector<uint64_t>> PostgresLogStateStore::GetLandmarks(
+Result<std::vector<uint64_t>> SqlLogStateStore::GetLandmarks(
     uint32_t log_number) {
   return db_->Transact<std::vector<uint64_t>>(
       SqlMode::kRead, [&](SqlTransaction& tx) -> Result<std::vector<uint64_t>> {
@@ -153,7 +153,7 @@ Result<std::vector<uint64_t>> PostgresLogStateStore::GetLandmarks(
       });
 }
 
-Status PostgresLogStateStore::AppendLandmark(uint32_t log_number,
+Status SqlLogStateStore::AppendLandmark(uint32_t log_number,
                                              uint64_t number,
                                              uint64_t tree_size) {
   return db_->InTransaction(SqlMode::kWrite, [&](SqlTransaction& tx) -> Status {
@@ -179,11 +179,11 @@ Status PostgresLogStateStore::AppendLandmark(uint32_t log_number,
   });
 }
 
-Result<uint32_t> PostgresLogStateStore::GetCurrentLog() {
+Result<uint32_t> SqlLogStateStore::GetCurrentLog() {
   return db_->Transact<uint32_t>(SqlMode::kRead, ReadCurrentLog);
 }
 
-Status PostgresLogStateStore::CompareAndSwapCurrentLog(uint32_t expected,
+Status SqlLogStateStore::CompareAndSwapCurrentLog(uint32_t expected,
                                                        uint32_t next) {
   return db_->InTransaction(SqlMode::kWrite, [&](SqlTransaction& tx) -> Status {
     MTC_ASSIGN_OR_RETURN(uint32_t current, ReadCurrentLog(tx));

@@ -1,12 +1,10 @@
-// The LogStateStore for PostgreSQL (docs/design.md §6), so that several
-// `mtc ca serve` processes share each log's committed tree head, landmark
-// sequence and the current log number. Same semantics as
-// SqliteLogStateStore, on tables of the same names (tree_heads, landmarks,
-// current_log; component "log_state" of mtc_schema).
-//
-// It runs on a SqlDatabase: acme::PostgresDatabase::Open(conninfo) in
-// production (libpq is linked by the ACME layer, not by this one). Its SQL
-// is what both dialects share, so it also runs on a SqliteDatabase.
+// The LogStateStore on a SqlDatabase (docs/design.md §6): SQLite in the CA
+// directory by default (SqliteLogStateStore::Open), PostgreSQL so that
+// several `mtc ca serve` processes share each log's committed tree head,
+// landmark sequence and the current log number (the database from
+// acme::PostgresDatabase::Open(conninfo): libpq is linked by the ACME layer,
+// not by this one). Its SQL is what both dialects share; tables tree_heads,
+// landmarks, current_log, component "log_state" of mtc_schema.
 //
 // Every compare-and-swap reads the current value, checks it against
 // `expected` and the store rules (store_rules.h), then writes with the
@@ -15,8 +13,8 @@
 // So when two processes race, the second either waits for the first and
 // finds its WHERE clause false, or hits the key the first inserted: both
 // are kConflict, and no interleaving lets two of them win.
-#ifndef MTC_LOG_POSTGRES_STATE_STORE_H_
-#define MTC_LOG_POSTGRES_STATE_STORE_H_
+#ifndef MTC_LOG_SQL_STATE_STORE_H_
+#define MTC_LOG_SQL_STATE_STORE_H_
 
 #include <cstdint>
 #include <memory>
@@ -29,13 +27,13 @@
 namespace mtc::log {
 
 // Thread-safe (the database is).
-class PostgresLogStateStore : public LogStateStore {
+class SqlLogStateStore : public LogStateStore {
  public:
   static constexpr int64_t kSchemaVersion = 1;
 
   // Creates the schema if the database has none; kUnsupported for another
   // schema version.
-  static Result<std::unique_ptr<PostgresLogStateStore>> Open(
+  static Result<std::unique_ptr<SqlLogStateStore>> Open(
       std::unique_ptr<SqlDatabase> db);
 
   // kInternal if the stored state breaks an invariant; kUnavailable when
@@ -54,7 +52,7 @@ class PostgresLogStateStore : public LogStateStore {
   Status CompareAndSwapCurrentLog(uint32_t expected, uint32_t next) override;
 
  private:
-  explicit PostgresLogStateStore(std::unique_ptr<SqlDatabase> db)
+  explicit SqlLogStateStore(std::unique_ptr<SqlDatabase> db)
       : db_(std::move(db)) {}
 
   std::unique_ptr<SqlDatabase> db_;
@@ -62,4 +60,4 @@ class PostgresLogStateStore : public LogStateStore {
 
 }  // namespace mtc::log
 
-#endif  // MTC_LOG_POSTGRES_STATE_STORE_H_
+#endif  // MTC_LOG_SQL_STATE_STORE_H_
