@@ -42,6 +42,7 @@ void RegisterCertificateCommands(CLI::App& app, int* exit_code);
 void RegisterCaCommands(CLI::App& app, int* exit_code);
 void RegisterLogCommands(CLI::App& app, int* exit_code);
 void RegisterWitnessCommands(CLI::App& app, int* exit_code);
+void RegisterAcmeCommands(CLI::App& app, int* exit_code);
 
 }  // namespace mtc::cli
 

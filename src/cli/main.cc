@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   mtc::cli::RegisterCaCommands(app, &exit_code);
   mtc::cli::RegisterLogCommands(app, &exit_code);
   mtc::cli::RegisterWitnessCommands(app, &exit_code);
+  mtc::cli::RegisterAcmeCommands(app, &exit_code);
 
   try {
     app.parse(argc, argv);
