@@ -1,12 +1,16 @@
 // `mtc ca ...`: the certification authority (docs/design.md §8).
 #include <sys/stat.h>
 
+#include <atomic>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
+#include "acme/acme_tls.h"
+#include "acme/server.h"
+#include "acme/sqlite_acme_store.h"
 #include "cli_util.h"
 #include "log/ca_config.h"
 #include "log/ca_service.h"
@@ -14,6 +18,8 @@
 #include "mtc/cert/csr.h"
 #include "mtc/crypto/private_key.h"
 #include "net/http_client.h"
+#include "net/http_server.h"
+#include "net/url.h"
 
 namespace mtc::cli {
 
@@ -105,12 +111,63 @@ int Init(InitOptions o) {
     Status w = WriteFileAtomic((dir / name).string(), contents, mode, false);
     if (!w.ok()) return ReportError("ca init", w.error());
   }
+  // The ACME endpoint's TLS certificate and the anchor clients trust.
+  Status tls = acme::EnsureAcmeTlsFiles(o.dir, o.config.host);
+  if (!tls.ok()) return ReportError("ca init", tls.error());
   std::cout << "CA " << o.config.ca_id << " (" << o.config.algorithm
             << ") initialized in " << o.dir << "\n"
             << "  settings:       " << (dir / "mtc.toml").string() << "\n"
             << "  CA certificate: " << (dir / "ca-cert.pem").string() << "\n"
+            << "  ACME TLS trust: " << (dir / acme::kAcmeCaFile).string()
+            << "\n"
             << "  log 1:          " << o.config.LogPrefixUrl(1) << "\n";
   return kExitOk;
+}
+
+// The ACME server over HTTPS on acme_listen (docs/design.md §8), with its
+// store in DIR/acme.db.
+struct AcmeEndpoint {
+  std::unique_ptr<acme::AcmeStore> store;
+  std::unique_ptr<acme::AcmeServer> server;
+  std::unique_ptr<net::HttpServer> http;
+  // Set once `server` exists; the listener answers 503 before that.
+  std::shared_ptr<std::atomic<acme::AcmeServer*>> ready =
+      std::make_shared<std::atomic<acme::AcmeServer*>>(nullptr);
+
+  void Stop() {
+    if (http) http->Stop();
+    if (server) server->Stop();
+  }
+};
+
+Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca) {
+  const log::CaConfig& c = ca.config();
+  MTC_RETURN_IF_ERROR(acme::EnsureAcmeTlsFiles(dir, c.host));
+  AcmeEndpoint e;
+  MTC_ASSIGN_OR_RETURN(e.store, acme::SqliteAcmeStore::Open(dir + "/acme.db"));
+  acme::AcmeServerOptions options;
+  net::ServerOptions http;
+  http.listen = c.acme_listen;
+  http.threads = 4;
+  http.max_body_bytes = options.max_body_bytes;
+  http.tls = net::TlsFiles{dir + "/" + acme::kAcmeServerCertFile,
+                           dir + "/" + acme::kAcmeServerKeyFile};
+  auto ready = e.ready;
+  MTC_ASSIGN_OR_RETURN(
+      e.http, net::HttpServer::Start(http, [ready](const net::Request& r) {
+        acme::AcmeServer* server = ready->load();
+        if (server == nullptr) return net::TextResponse(503, "starting\n");
+        return server->Handle(r);
+      }));
+  options.base_url = "https://" + net::FormatHostPort(c.host, e.http->port());
+  options.validation.http01_port = c.http01_port;
+  options.validation.tls_alpn01_port = c.tls_alpn01_port;
+  options.validation.resolve_all_to = c.resolve_all_to;
+  options.validation.dns_resolver = c.dns_resolver;
+  options.landmark_retry_spread = c.landmark_retry_spread;
+  e.server = std::make_unique<acme::AcmeServer>(options, e.store.get(), &ca);
+  ready->store(e.server.get());
+  return e;
 }
 
 int Serve(const std::string& dir) {
@@ -119,6 +176,8 @@ int Serve(const std::string& dir) {
   if (!service.ok()) return ReportError("ca serve", service.error());
   Status started = (*service)->Start();
   if (!started.ok()) return ReportError("ca serve", started.error());
+  auto acme_endpoint = StartAcme(dir, **service);
+  if (!acme_endpoint.ok()) return ReportError("ca serve", acme_endpoint.error());
   const log::CaConfig& c = (*service)->config();
   uint32_t n = (*service)->log().log_number();
   std::cout << "CA " << c.ca_id << " serving from " << dir << "\n";
@@ -126,10 +185,15 @@ int Serve(const std::string& dir) {
   for (uint32_t k = 1; k <= n; k++) {
     std::cout << "log " << k << ": " << (*service)->LogUrl(k) << "\n";
   }
+  std::cout << "acme directory: " << acme_endpoint->server->DirectoryUrl()
+            << "\n  (TLS trust anchor: " << dir << "/" << acme::kAcmeCaFile
+            << ")\n";
   std::cout << "  checkpoint every " << log::FormatDuration(c.checkpoint_period)
             << ", tree size " << (*service)->log().head().size << std::endl;
   std::string sig = WaitForTerminationSignal();
   std::cout << sig << ": stopping after the pending commit" << std::endl;
+  // ACME first: its issuances in flight wait for the sequencer's commit.
+  acme_endpoint->Stop();
   (*service)->Stop();
   return kExitOk;
 }

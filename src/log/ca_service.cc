@@ -81,6 +81,7 @@ Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
   MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
   s->lock_.emplace(std::move(lock));
   MTC_ASSIGN_OR_RETURN(s->config_, LoadCaConfig(dir + "/mtc.toml"));
+  MTC_ASSIGN_OR_RETURN(s->ca_cert_pem_, ReadText(dir + "/ca-cert.pem"));
   MTC_ASSIGN_OR_RETURN(std::string key_pem, ReadText(dir + "/ca-key.pem"));
   auto key = crypto::PrivateKey::FromPkcs8Pem(key_pem);
   if (!key.ok()) return key.error().WithContext(dir + "/ca-key.pem");

@@ -59,6 +59,9 @@ class CaService {
   void Stop();
 
   const CaConfig& config() const { return config_; }
+  // DIR/ca-cert.pem: the CA certificate (RFC 9925 form), which ACME serves
+  // after the end-entity certificate in a PEM chain.
+  const std::string& ca_certificate_pem() const { return ca_cert_pem_; }
   IssuanceLog& log() { return *log_; }
   LandmarkAllocator& landmarks() { return *landmarks_; }
   // "http://<bound log listener>/<N>".
@@ -96,6 +99,7 @@ class CaService {
   std::optional<CaDirectoryLock> lock_;
   CaConfig config_;
   std::string dir_;
+  std::string ca_cert_pem_;
   std::unique_ptr<crypto::PrivateKey> key_;
   std::unique_ptr<LogStateStore> state_;
   uint32_t current_log_ = 1;

@@ -10,7 +10,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.log" ] && cat "$work/serve.log" >&2; exit 1; }
 
-"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --checkpoint-period 100ms \
+"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 --checkpoint-period 100ms \
   --landmark-interval 5s --max-cert-lifetime 20s >/dev/null || fail "ca init"
 "$mtc" ca init --dir "$work/ca" >/dev/null 2>&1 && fail "a second init replaced the CA"
 [ "$(stat -c %a "$work/ca/ca-key.pem")" = 600 ] || fail "CA key is not mode 600"
@@ -28,6 +28,7 @@ fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.log" ] && cat "$work/serve.log" 
 
 # Starts `mtc ca serve` and prints the URL of log $1 once the server is ready.
 serve() {
+  : >"$work/serve.log"  # exists before the loop below reads it
   "$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
   pid=$!
   local u=""

@@ -56,7 +56,7 @@ fail() {
 sleep_ms() { sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))"; }
 
 # Every listener on a free port: other tests run at the same time.
-"$mtc" ca init --dir "$ca" --log-listen 127.0.0.1:0 \
+"$mtc" ca init --dir "$ca" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \
   --checkpoint-period 50ms --landmark-interval 2s --max-cert-lifetime 1h \
   >/dev/null || fail "ca init"
 mkdir -p "$work/certs" "$work/checkpoints"

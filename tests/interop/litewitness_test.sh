@@ -99,7 +99,7 @@ witness_vkey=$(sed -n 's/.*msg="verifier key" vkey=//p' "$work/litewitness.log")
 [ -n "$witness_vkey" ] || fail "no verifier key in litewitness's log"
 
 # The CA, with litewitness as an optional witness.
-"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --checkpoint-period 100ms \
+"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 --checkpoint-period 100ms \
   >/dev/null || fail "ca init"
 set_witness_url() {
   sed -i '/^\[\[witness\]\]$/,$d' "$work/ca/mtc.toml"

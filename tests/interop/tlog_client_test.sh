@@ -29,7 +29,7 @@ entries=300      # more than one full tile of 256
 first=40         # entries before the earlier checkpoint
 parallel=32      # `mtc ca issue` processes at once
 
-"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --checkpoint-period 100ms \
+"$mtc" ca init --dir "$work/ca" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 --checkpoint-period 100ms \
   >/dev/null || fail "ca init"
 "$mtc" ca serve --dir "$work/ca" >"$work/serve.log" 2>&1 &
 pid=$!
