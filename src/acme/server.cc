@@ -166,6 +166,13 @@ AcmeServer::~AcmeServer() { Stop(); }
 
 void AcmeServer::Stop() {
   validations_.Stop();
+  // Issuances in flight complete with the sequencer's next commit (or its
+  // failure); wait for them, boundedly, before the workers go.
+  {
+    std::unique_lock<std::mutex> lock(in_flight_mu_);
+    in_flight_cv_.wait_for(lock, std::chrono::seconds(60),
+                           [this] { return in_flight_ == 0; });
+  }
   issuances_.Stop();
 }
 

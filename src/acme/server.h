@@ -35,6 +35,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,12 +51,9 @@
 #include "acme/problem.h"
 #include "acme/work_queue.h"
 #include "mtc/base/result.h"
+#include "log/ca_service.h"
 #include "mtc/cert/csr.h"
 #include "net/http_message.h"
-
-namespace mtc::log {
-class CaService;
-}
 
 namespace mtc::acme {
 
@@ -165,7 +163,10 @@ class AcmeServer {
                                    const std::string& id);
   net::Response AlternateRequest(const net::Request& request,
                                  const std::string& id);
-  void RunIssuance(Order order, const cert::CertificationRequest& csr);
+  // Stores the certificate of a committed entry (or fails the order).
+  void CompleteIssuance(const Order& order, std::vector<uint8_t> spki_sha256,
+                        const log::CaService::Assembler& assemble);
+  void IssuanceDone();
 
   // server_revocation.cc
   net::Response RevokeCert(const net::Request& request);
@@ -182,6 +183,12 @@ class AcmeServer {
   NoncePool nonces_;
   WorkQueue validations_;
   WorkQueue issuances_;
+
+  // Entries appended and not yet stored as certificates: Stop() waits for
+  // them, since their completions refer to this server.
+  std::mutex in_flight_mu_;
+  std::condition_variable in_flight_cv_;
+  size_t in_flight_ = 0;  // guarded by in_flight_mu_
 
   std::mutex rate_mu_;
   // account id -> (minute, orders in it); guarded by rate_mu_.

@@ -174,16 +174,36 @@ net::Response AcmeServer::Finalize(const net::Request& request,
     }
     return ProblemResponse(internal::ProblemFromError(moved.error()));
   }
-  auto parsed = std::make_shared<cert::CertificationRequest>(std::move(*csr));
-  bool queued = issuances_.Submit(
-      [this, processing, parsed] { RunIssuance(processing, *parsed); });
-  if (!queued) {
+  // The entry is appended now; no thread waits for its commit. The
+  // sequencer hands the committed entry to an issuance worker, which
+  // assembles and stores the certificate, and the order turns valid.
+  auto digest = crypto::Sha256Of(csr->spki);
+  std::vector<uint8_t> spki_sha256(digest.begin(), digest.end());
+  {
+    std::lock_guard<std::mutex> lock(in_flight_mu_);
+    in_flight_++;
+  }
+  Status appended = ca_->IssueFromCsrAsync(
+      *csr, [this, processing, spki_sha256](log::CaService::Assembler assemble) {
+        auto job = [this, processing, spki_sha256, assemble] {
+          CompleteIssuance(processing, spki_sha256, assemble);
+          IssuanceDone();
+        };
+        // A full or stopped queue runs it here, on the sequencer thread:
+        // slower, but no committed entry is left without its certificate.
+        if (!issuances_.Submit(job)) job();
+      });
+  if (!appended.ok()) {
+    IssuanceDone();
     Order back = *order;
     (void)store_->UpdateOrder(back, OrderStatus::kProcessing);
-    net::Response r = ProblemResponse(MakeProblem(
-        ProblemType::kServerInternal, 503, "issuance queue full; try again"));
-    r.AddHeader("Retry-After", "5");
-    return r;
+    if (appended.error().code() == ErrorCode::kUnavailable) {
+      net::Response r = ProblemResponse(MakeProblem(
+          ProblemType::kServerInternal, 503, "issuance busy; try again"));
+      r.AddHeader("Retry-After", "5");
+      return r;
+    }
+    return ProblemResponse(internal::ProblemFromError(appended.error()));
   }
   net::Response r = internal::JsonResponse(200, OrderJson(processing));
   r.AddHeader("Location", Url("/acme/order/" + id));
@@ -191,8 +211,15 @@ net::Response AcmeServer::Finalize(const net::Request& request,
   return r;
 }
 
-void AcmeServer::RunIssuance(Order order,
-                             const cert::CertificationRequest& csr) {
+void AcmeServer::IssuanceDone() {
+  std::lock_guard<std::mutex> lock(in_flight_mu_);
+  in_flight_--;
+  in_flight_cv_.notify_all();
+}
+
+void AcmeServer::CompleteIssuance(const Order& order,
+                                  std::vector<uint8_t> spki_sha256,
+                                  const log::CaService::Assembler& assemble) {
   auto fail = [&](const Error& e) {
     std::fprintf(stderr, "acme: order %s: %s\n", order.id.c_str(),
                  e.ToString().c_str());
@@ -203,10 +230,10 @@ void AcmeServer::RunIssuance(Order order,
                              .ToJson();
     (void)store_->UpdateOrder(invalid, OrderStatus::kProcessing);
   };
-  // Blocks until the sequencer's next commit and the cosignatures: the
-  // order turns valid only with a complete standalone certificate (draft
-  // §Using ACME with Merkle Tree Certificates).
-  auto issued = ca_->IssueFromCsr(csr, /*commit_now=*/false);
+  // After the commit and the cosignatures: the order turns valid only with
+  // a complete standalone certificate (draft §Using ACME with Merkle Tree
+  // Certificates).
+  auto issued = assemble();
   if (!issued.ok()) return fail(issued.error());
   auto der = wire::PemDecode(issued->pem, "CERTIFICATE");
   if (!der.ok()) return fail(der.error());
@@ -224,8 +251,7 @@ void AcmeServer::RunIssuance(Order order,
   // tbs_cert_entry_data holds).
   record.tbs_entry =
       cert::LogEntryFromTbsCertificate(parsed->tbs).EncodeContents();
-  auto digest = crypto::Sha256Of(csr.spki);
-  record.spki_sha256.assign(digest.begin(), digest.end());
+  record.spki_sha256 = std::move(spki_sha256);
   record.not_before = parsed->tbs.not_before;
   record.not_after = parsed->tbs.not_after;
   Status s = store_->PutCertificate(record);

@@ -221,8 +221,8 @@ void CaService::RunLandmarks() {
   }
 }
 
-Result<CaService::Issued> CaService::IssueFromCsr(
-    const cert::CertificationRequest& csr, bool commit_now) {
+Result<CaService::PreparedEntry> CaService::Prepare(
+    const cert::CertificationRequest& csr) const {
   if (csr.dns_names.empty() && csr.ip_addresses.empty()) {
     return Error(
         ErrorCode::kInvalidArgument,
@@ -239,23 +239,49 @@ Result<CaService::Issued> CaService::IssueFromCsr(
   in.key_usage = cert::kDigitalSignature;
   in.ext_key_usage = {cert::kServerAuthOid};
   in.spki = csr.spki;
-  MTC_ASSIGN_OR_RETURN(cert::TbsCertificateLogEntry fields,
-                       cert::BuildLogEntry(in));
-  cert::MtcLogEntry entry{{}, cert::kTbsCertEntry, fields.EncodeContents()};
-  MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
-                       cert::SerializeMtcLogEntry(entry));
-  std::future<Result<IssuedEntry>> done = log_->Append(std::move(bytes));
-  if (commit_now) MTC_RETURN_IF_ERROR(log_->CommitNow());
-  MTC_ASSIGN_OR_RETURN(IssuedEntry issued, done.get());
+  PreparedEntry prepared;
+  MTC_ASSIGN_OR_RETURN(prepared.fields, cert::BuildLogEntry(in));
+  prepared.spki = csr.spki;
+  cert::MtcLogEntry entry{{}, cert::kTbsCertEntry,
+                          prepared.fields.EncodeContents()};
+  MTC_ASSIGN_OR_RETURN(prepared.entry, cert::SerializeMtcLogEntry(entry));
+  return prepared;
+}
+
+Result<CaService::Issued> CaService::Assemble(const PreparedEntry& prepared,
+                                              const IssuedEntry& issued) {
   MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> proof,
                        cert::SerializeMtcProof(issued.Proof()));
   MTC_ASSIGN_OR_RETURN(
       std::vector<uint8_t> der,
-      cert::AssembleCertificate(fields, csr.spki, issued.log_number,
-                                issued.index, proof));
+      cert::AssembleCertificate(prepared.fields, prepared.spki,
+                                issued.log_number, issued.index, proof));
   MTC_ASSIGN_OR_RETURN(std::string pem, wire::PemEncode("CERTIFICATE", der));
   return Issued{std::move(pem), issued.log_number, issued.index,
                 issued.subtree};
+}
+
+Result<CaService::Issued> CaService::IssueFromCsr(
+    const cert::CertificationRequest& csr, bool commit_now) {
+  MTC_ASSIGN_OR_RETURN(PreparedEntry prepared, Prepare(csr));
+  std::future<Result<IssuedEntry>> done = log_->Append(prepared.entry);
+  if (commit_now) MTC_RETURN_IF_ERROR(log_->CommitNow());
+  MTC_ASSIGN_OR_RETURN(IssuedEntry issued, done.get());
+  return Assemble(prepared, issued);
+}
+
+Status CaService::IssueFromCsrAsync(const cert::CertificationRequest& csr,
+                                    std::function<void(Assembler)> done) {
+  MTC_ASSIGN_OR_RETURN(PreparedEntry prepared, Prepare(csr));
+  auto shared = std::make_shared<const PreparedEntry>(std::move(prepared));
+  log_->Append(shared->entry,
+               [shared, done = std::move(done)](Result<IssuedEntry> issued) {
+                 done([shared, issued = std::move(issued)]() -> Result<Issued> {
+                   if (!issued.ok()) return issued.error();
+                   return Assemble(*shared, *issued);
+                 });
+               });
+  return OkStatus();
 }
 
 net::Response CaService::HandleAdminRequest(const net::Request& request) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "log/storage.h"
 #include "log/witness_client.h"
 #include "mtc/base/result.h"
+#include "mtc/cert/certificate.h"
 #include "mtc/cert/csr.h"
 #include "mtc/crypto/private_key.h"
 #include "net/http_message.h"
@@ -81,6 +83,15 @@ class CaService {
   Result<Issued> IssueFromCsr(const cert::CertificationRequest& csr,
                               bool commit_now);
 
+  // The same without a thread waiting for the commit (ACME finalize): the
+  // entry is appended at once (errors in the request are returned here), and
+  // `done` runs once on the sequencer thread after the commit with a
+  // function that assembles the certificate. `done` must be quick: hand the
+  // assembly to a worker, so that the sequencer goes on resolving.
+  using Assembler = std::function<Result<Issued>()>;
+  Status IssueFromCsrAsync(const cert::CertificationRequest& csr,
+                           std::function<void(Assembler)> done);
+
   // The admin endpoint `mtc ca issue` uses while the CA serves: POST /issue
   // with a CSR (PEM) and "Authorization: Bearer <token>", on a loopback
   // listener whose URL and token are in DIR/admin (mode 0600).
@@ -92,6 +103,16 @@ class CaService {
 
  private:
   CaService() = default;
+  // The entry a request becomes (draft §Log Entries), and its certificate
+  // once the entry is committed.
+  struct PreparedEntry {
+    cert::TbsCertificateLogEntry fields;
+    std::vector<uint8_t> spki;
+    std::vector<uint8_t> entry;  // the serialized MTCLogEntry
+  };
+  Result<PreparedEntry> Prepare(const cert::CertificationRequest& csr) const;
+  static Result<Issued> Assemble(const PreparedEntry& prepared,
+                                 const IssuedEntry& issued);
   // Allocates a landmark when one is due and publishes the landmarks file.
   Status UpdateLandmarks(int64_t now);
   void RunLandmarks();
