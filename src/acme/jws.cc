@@ -457,7 +457,14 @@ Result<std::string> HeaderString(const json& header, std::string_view name) {
 
 }  // namespace
 
-Result<JwsRequest> ParseJws(std::string_view body) {
+namespace {
+
+// What the protected header must say besides alg and url: a request's has a
+// nonce and a jwk or kid (RFC 8555 §6.2); the inner JWS of a key change has a
+// jwk and no nonce (§7.3.5).
+enum class JwsKind { kRequest, kKeyChangeInner };
+
+Result<JwsRequest> ParseJwsOfKind(std::string_view body, JwsKind kind) {
   auto parsed = ParseJson(body);
   if (!parsed.ok()) return Malformed(parsed.error().message());
   const json& jws = *parsed;
@@ -549,15 +556,24 @@ Result<JwsRequest> ParseJws(std::string_view body) {
     request.jwk = std::move(jwk).value();
   }
 
-  // RFC 8555 §6.5: a missing nonce is badNonce; one that is not base64url
-  // is malformed (§6.5.2).
-  if (!h.contains("nonce")) {
+  if (kind == JwsKind::kKeyChangeInner) {
+    // RFC 8555 §7.3.5: 'The inner JWS MUST have a "jwk" header parameter
+    // ... The inner JWS MUST omit the "nonce" header parameter.'
+    if (!has_jwk) return Malformed("the inner JWS must carry a \"jwk\"");
+    if (h.contains("nonce")) {
+      return Malformed("the inner JWS must not carry a \"nonce\"");
+    }
+  } else if (!h.contains("nonce")) {
+    // RFC 8555 §6.5: a missing nonce is badNonce; one that is not
+    // base64url is malformed (§6.5.2).
     return Error(ErrorCode::kNotFound,
                  "JWS: protected header has no \"nonce\"");
   }
-  MTC_ASSIGN_OR_RETURN(request.nonce, HeaderString(h, "nonce"));
-  if (!wire::Base64UrlDecode(request.nonce).ok()) {
-    return Malformed("\"nonce\" is not base64url (RFC 8555 §6.5.2)");
+  if (kind == JwsKind::kRequest) {
+    MTC_ASSIGN_OR_RETURN(request.nonce, HeaderString(h, "nonce"));
+    if (!wire::Base64UrlDecode(request.nonce).ok()) {
+      return Malformed("\"nonce\" is not base64url (RFC 8555 §6.5.2)");
+    }
   }
 
   // RFC 8555 §6.3: payload "" is POST-as-GET; any other payload is a JSON
@@ -587,6 +603,16 @@ Result<JwsRequest> ParseJws(std::string_view body) {
                           jws.at("payload").get<std::string>();
   request.protected_header = std::move(header).value();
   return request;
+}
+
+}  // namespace
+
+Result<JwsRequest> ParseJws(std::string_view body) {
+  return ParseJwsOfKind(body, JwsKind::kRequest);
+}
+
+Result<JwsRequest> ParseKeyChangeInnerJws(std::string_view body) {
+  return ParseJwsOfKind(body, JwsKind::kKeyChangeInner);
 }
 
 Status VerifyJws(const JwsRequest& request, const Jwk& key) {

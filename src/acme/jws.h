@@ -111,6 +111,9 @@ struct JwsRequest {
 //   kNotFound        no "nonce" header            -> badNonce (§6.5)
 //   kMalformed       everything else              -> malformed
 Result<JwsRequest> ParseJws(std::string_view body);
+// The inner JWS of a key change (RFC 8555 §7.3.5): the same rules, except
+// that it must carry a "jwk" and must not carry a "nonce" (nonce is empty).
+Result<JwsRequest> ParseKeyChangeInnerJws(std::string_view body);
 
 // Parses JSON text strictly (RFC 8259: one value, nothing after it but
 // whitespace, no byte order mark, valid UTF-8) and rejects duplicate member

@@ -191,7 +191,7 @@ net::Response AcmeServer::KeyChange(const net::Request& request) {
   Authenticated& outer = std::get<Authenticated>(checked);
   // §7.3.5: the payload is a JWS signed by the new key, with a "jwk", the
   // same "url", and {"account": <account URL>, "oldKey": <old JWK>}.
-  auto inner = ParseJws(outer.payload.dump());
+  auto inner = ParseKeyChangeInnerJws(outer.payload.dump());
   if (!inner.ok()) {
     return ProblemResponse(MakeProblem(
         ProblemType::kMalformed, 400, "inner JWS: " + inner.error().message()));

@@ -423,6 +423,24 @@ TEST_F(JwsRejectTest, MissingNonceIsBadNonce) {
   ExpectRejected(WithHeader(h), ErrorCode::kNotFound);
 }
 
+// RFC 8555 §7.3.5: the inner JWS of a key change has a "jwk" and no nonce.
+TEST_F(JwsRejectTest, KeyChangeInnerJwsHasJwkAndNoNonce) {
+  json h = key_->Header();
+  h.erase("nonce");
+  auto inner = ParseKeyChangeInnerJws(WithHeader(h));
+  ASSERT_TRUE(inner.ok()) << inner.error().ToString();
+  EXPECT_TRUE(inner->jwk.has_value());
+  EXPECT_TRUE(inner->nonce.empty());
+  EXPECT_TRUE(VerifyJws(*inner, *inner->jwk).ok());
+  // With a nonce, or with a kid instead of a jwk, it is malformed.
+  EXPECT_EQ(ParseKeyChangeInnerJws(WithHeader(key_->Header())).error().code(),
+            ErrorCode::kMalformed);
+  h.erase("jwk");
+  h["kid"] = "https://example.com/acme/acct/1";
+  EXPECT_EQ(ParseKeyChangeInnerJws(WithHeader(h)).error().code(),
+            ErrorCode::kMalformed);
+}
+
 TEST_F(JwsRejectTest, NonceNotBase64url) {
   for (const char* nonce : {"abc+def", "abcd=", "ab cd", "a"}) {
     json h = key_->Header();
