@@ -205,25 +205,40 @@ struct IssueOptions {
 };
 
 // Through the running CA's admin endpoint; nullopt when no CA answers there.
-std::optional<Result<std::string>> IssueOnline(const std::string& dir,
-                                               const std::string& csr_pem) {
-  auto admin = ReadFile(dir + "/admin");
-  if (!admin.ok()) return std::nullopt;
-  std::istringstream in(*admin);
+// Whether a CA process holds DIR/lock (`mtc ca serve`), tried without
+// waiting. A running CA must be asked over its admin endpoint; otherwise the
+// directory is opened here.
+bool CaIsServing(const std::string& dir) {
+  auto lock = log::CaDirectoryLock::Acquire(dir);
+  return !lock.ok() && lock.error().code() == ErrorCode::kConflict;
+}
+
+// Asks the running CA (DIR/admin holds its admin URL and token). Never falls
+// back to the directory once the request may have been sent: a CA killed
+// after committing the entry and before answering has logged it, and a
+// second try would log the request twice.
+Result<std::string> IssueOnline(const std::string& dir,
+                                const std::string& csr_pem) {
+  MTC_ASSIGN_OR_RETURN(std::string admin, ReadFile(dir + "/admin"));
+  std::istringstream in(admin);
   std::string url, token;
   in >> url >> token;
-  auto client = net::HttpClient::Create({});
-  if (!client.ok()) return Result<std::string>(client.error());
+  MTC_ASSIGN_OR_RETURN(auto client, net::HttpClient::Create({}));
   net::Headers headers;
   headers.emplace("Authorization", "Bearer " + token);
   headers.emplace("Content-Type", "application/pkcs10");
-  auto response = client->Post(url + "/issue", csr_pem, headers);
-  if (!response.ok()) return std::nullopt;  // a stale file: no CA there
-  if (response->status != 200) {
-    return Result<std::string>(Error(ErrorCode::kInvalidArgument,
-                                     "the CA refused: " + response->body));
+  auto response = client.Post(url + "/issue", csr_pem, headers);
+  if (!response.ok()) {
+    return Error(response.error().code(),
+                 "the CA serving " + dir + " did not answer (" +
+                     response.error().message() +
+                     "); the request may be in the log already");
   }
-  return Result<std::string>(response->body);
+  if (response->status != 200) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "the CA refused: " + response->body);
+  }
+  return std::move(response->body);
 }
 
 int Issue(const IssueOptions& o) {
@@ -232,9 +247,10 @@ int Issue(const IssueOptions& o) {
   auto csr = cert::ParseCsrPem(*pem);
   if (!csr.ok()) return ReportError("ca issue", csr.error().WithContext(o.csr));
   std::string certificate;
-  if (auto online = IssueOnline(o.dir, *pem)) {
-    if (!online->ok()) return ReportError("ca issue", online->error());
-    certificate = **online;
+  if (CaIsServing(o.dir)) {
+    auto online = IssueOnline(o.dir, *pem);
+    if (!online.ok()) return ReportError("ca issue", online.error());
+    certificate = std::move(online).value();
   } else {
     // No CA serving: open it here and commit at once.
     auto service = log::CaService::Open(o.dir);

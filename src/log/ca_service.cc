@@ -98,6 +98,14 @@ Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
   for (uint32_t n = 1; n <= s->current_log_; n++) {
     MTC_ASSIGN_OR_RETURN(auto tiles, DirectoryTileStore::Open(
                                          dir + "/logs/" + std::to_string(n)));
+    // We hold DIR/lock: no other writer's temporary files can be there.
+    MTC_ASSIGN_OR_RETURN(size_t removed, tiles->RemoveTemporaryFiles());
+    if (removed > 0) {
+      std::fprintf(stderr,
+                   "removed %zu temporary files of interrupted writes "
+                   "from log %u\n",
+                   removed, n);
+    }
     s->tiles_[n] = std::move(tiles);
   }
   MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId ca_id,
