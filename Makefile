@@ -1,5 +1,5 @@
 # The two commands of the README. Both are idempotent.
-#   make run   set the machine up, build, and run the main job
+#   make run   set the machine up, build, and start a CA (ACME + logs) in ./ca-data
 #   make test  set the machine up, build, and run every test
 #
 # Also: make build, make test-sanitize (unit tests under ASan + UBSan),
@@ -14,7 +14,7 @@ CMAKE_FLAGS ?=
 .PHONY: run test build bootstrap configure test-sanitize bench fuzz format
 
 run: build
-	$(BUILD)/src/cli/mtc --help
+	scripts/run-ca $(BUILD)/src/cli/mtc ca-data
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
