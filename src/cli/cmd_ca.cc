@@ -10,7 +10,7 @@
 
 #include "acme/acme_tls.h"
 #include "acme/server.h"
-#include "acme/sqlite_acme_store.h"
+#include "acme/stores.h"
 #include "cli_util.h"
 #include "log/ca_config.h"
 #include "log/ca_service.h"
@@ -144,7 +144,7 @@ Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca) {
   const log::CaConfig& c = ca.config();
   MTC_RETURN_IF_ERROR(acme::EnsureAcmeTlsFiles(dir, c.host));
   AcmeEndpoint e;
-  MTC_ASSIGN_OR_RETURN(e.store, acme::SqliteAcmeStore::Open(dir + "/acme.db"));
+  MTC_ASSIGN_OR_RETURN(e.store, acme::OpenAcmeStore(c, dir));
   acme::AcmeServerOptions options;
   net::ServerOptions http;
   http.listen = c.acme_listen;
@@ -172,7 +172,7 @@ Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca) {
 
 int Serve(const std::string& dir) {
   BlockTerminationSignals();
-  auto service = log::CaService::Open(dir);
+  auto service = log::CaService::Open(dir, acme::OpenLogStateStore);
   if (!service.ok()) return ReportError("ca serve", service.error());
   Status started = (*service)->Start();
   if (!started.ok()) return ReportError("ca serve", started.error());
@@ -253,7 +253,7 @@ int Issue(const IssueOptions& o) {
     certificate = std::move(online).value();
   } else {
     // No CA serving: open it here and commit at once.
-    auto service = log::CaService::Open(o.dir);
+    auto service = log::CaService::Open(o.dir, acme::OpenLogStateStore);
     if (!service.ok()) return ReportError("ca issue", service.error());
     auto issued = (*service)->IssueFromCsr(*csr, /*commit_now=*/true);
     if (!issued.ok()) return ReportError("ca issue", issued.error());
@@ -269,7 +269,7 @@ int Issue(const IssueOptions& o) {
 }
 
 int RotateLog(const std::string& dir) {
-  auto next = log::RotateLog(dir);
+  auto next = log::RotateLog(dir, acme::OpenLogStateStore);
   if (!next.ok()) return ReportError("ca rotate-log", next.error());
   std::cout << "issuance moves to log " << *next
             << " when the CA next starts; earlier logs stay served read-only\n";

@@ -59,11 +59,23 @@ CaDirectoryLock::~CaDirectoryLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-Result<uint32_t> RotateLog(const std::string& dir) {
-  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
-  MTC_ASSIGN_OR_RETURN(CaConfig config, LoadCaConfig(dir + "/mtc.toml"));
+Result<std::unique_ptr<LogStateStore>> OpenSqliteStateStore(
+    const CaConfig& config, const std::string& dir) {
+  if (config.storage != "sqlite") {
+    return Error(ErrorCode::kUnsupported,
+                 "storage \"" + config.storage +
+                     "\" is not available here; use sqlite");
+  }
   MTC_ASSIGN_OR_RETURN(auto state,
                        SqliteLogStateStore::Open(dir + "/state.db"));
+  return std::unique_ptr<LogStateStore>(std::move(state));
+}
+
+Result<uint32_t> RotateLog(const std::string& dir,
+                           const StateStoreOpener& open_state) {
+  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
+  MTC_ASSIGN_OR_RETURN(CaConfig config, LoadCaConfig(dir + "/mtc.toml"));
+  MTC_ASSIGN_OR_RETURN(auto state, open_state(config, dir));
   MTC_ASSIGN_OR_RETURN(uint32_t current, state->GetCurrentLog());
   if (current >= config.max_log_number) {
     return Error(ErrorCode::kOutOfRange,
@@ -75,7 +87,8 @@ Result<uint32_t> RotateLog(const std::string& dir) {
   return current + 1;
 }
 
-Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
+Result<std::unique_ptr<CaService>> CaService::Open(
+    const std::string& dir, const StateStoreOpener& open_state) {
   std::unique_ptr<CaService> s(new CaService);
   s->dir_ = dir;
   MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
@@ -86,14 +99,7 @@ Result<std::unique_ptr<CaService>> CaService::Open(const std::string& dir) {
   auto key = crypto::PrivateKey::FromPkcs8Pem(key_pem);
   if (!key.ok()) return key.error().WithContext(dir + "/ca-key.pem");
   s->key_ = std::make_unique<crypto::PrivateKey>(std::move(key).value());
-  if (s->config_.storage != "sqlite") {
-    return Error(ErrorCode::kUnsupported,
-                 "storage \"" + s->config_.storage +
-                     "\" is not available yet; use sqlite");
-  }
-  MTC_ASSIGN_OR_RETURN(auto state,
-                       SqliteLogStateStore::Open(dir + "/state.db"));
-  s->state_ = std::move(state);
+  MTC_ASSIGN_OR_RETURN(s->state_, open_state(s->config_, dir));
   MTC_ASSIGN_OR_RETURN(s->current_log_, s->state_->GetCurrentLog());
   for (uint32_t n = 1; n <= s->current_log_; n++) {
     MTC_ASSIGN_OR_RETURN(auto tiles, DirectoryTileStore::Open(

@@ -45,15 +45,27 @@ class CaDirectoryLock {
   int fd_;
 };
 
+// Opens the LogStateStore the CA's `storage` setting names. The default
+// opens DIR/state.db (SQLite) and refuses anything else; the ACME layer's
+// acme::OpenLogStateStore also opens PostgreSQL (libpq is linked there).
+using StateStoreOpener = std::function<Result<std::unique_ptr<LogStateStore>>(
+    const CaConfig& config, const std::string& dir)>;
+Result<std::unique_ptr<LogStateStore>> OpenSqliteStateStore(
+    const CaConfig& config, const std::string& dir);
+
 // draft §Log Failures: moves issuance to the next log number (the CA must be
 // stopped). Returns the new current log number.
-Result<uint32_t> RotateLog(const std::string& dir);
+Result<uint32_t> RotateLog(const std::string& dir,
+                           const StateStoreOpener& open_state =
+                               OpenSqliteStateStore);
 
 class CaService {
  public:
   // Loads DIR/mtc.toml and DIR/ca-key.pem, opens DIR/state.db and the current
   // log's tiles in DIR/logs/<N>, reconciling them (IssuanceLog::Open).
-  static Result<std::unique_ptr<CaService>> Open(const std::string& dir);
+  static Result<std::unique_ptr<CaService>> Open(
+      const std::string& dir,
+      const StateStoreOpener& open_state = OpenSqliteStateStore);
   ~CaService();
 
   // Starts the sequencer, the landmark thread and the log HTTP listener.

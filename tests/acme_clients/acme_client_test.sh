@@ -10,11 +10,14 @@
 # until the next landmark, then 200 with a certificate that verifies against
 # the landmark subtrees. certbot also renews and revokes.
 #
-# Usage: acme_client_test.sh MTC_BINARY lego|certbot|uacme|dehydrated
+# Usage: acme_client_test.sh MTC_BINARY lego|certbot|uacme|dehydrated [postgres]
+# With "postgres" the CA keeps its log state and ACME state in a throwaway
+# PostgreSQL cluster (scripts/pg-cluster) instead of SQLite.
 # Exits 77 (skipped) when the client is not installed (scripts/bootstrap
 # installs all four).
 set -euo pipefail
-mtc="$1" client="$2"
+mtc="$1" client="$2" storage="${3:-sqlite}"
+pg_cluster="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-cluster"
 if ! command -v "$client" >/dev/null; then
   echo "SKIP: $client is not installed (scripts/bootstrap installs it)"
   exit 77
@@ -23,6 +26,8 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -d "$work/pg" ] && "$pg_cluster" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,7 +42,13 @@ free_port() {
 port=$(free_port)
 tls_port=$(free_port)
 ca="$work/ca"
-"$mtc" ca init --dir "$ca" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \
+if [ "$storage" = postgres ]; then
+  mkdir -p "$work/pg"
+  chmod 755 "$work"  # the cluster may run as the postgres user
+  storage=$("$pg_cluster" start "$work/pg" | sed -n 's/^uri: //p')
+  [ -n "$storage" ] || fail "pg-cluster start"
+fi
+"$mtc" ca init --dir "$ca" --storage "$storage" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \
   --checkpoint-period 100ms --resolve-all-to 127.0.0.1 --http01-port "$port" --tls-alpn01-port "$tls_port" \
   --landmark-interval 6s --max-cert-lifetime 60s --landmark-retry-spread 1s \
   >/dev/null || fail "ca init"
@@ -52,6 +63,10 @@ for _ in $(seq 1 100); do
 done
 [ -n "$directory" ] || fail "no 'acme directory: URL' line"
 log_url=$(sed -n 's/^log 1: //p' "$work/serve.log")
+if [ "$storage" != sqlite ]; then
+  # All state is in PostgreSQL: no SQLite file beside the tiles.
+  [ ! -e "$ca/state.db" ] && [ ! -e "$ca/acme.db" ] || fail "SQLite used with $storage"
+fi
 anchor="$ca/acme-ca.pem"
 
 check() {  # check CERT.pem: the leaf verifies against the CA certificate
