@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "acme/jws.h"
 #include "acme/server.h"
 #include "acme/sqlite_acme_store.h"
+#include "acme/acme_store.h"
 #include "log/ca_config.h"
 #include "log/ca_service.h"
 #include "mtc/cert/ca_certificate.h"
@@ -172,6 +174,20 @@ inline net::Request Get(const std::string& path, std::string method = "GET") {
   return r;
 }
 
+// The store the server tests run on: SQLite in the CA directory, unless a
+// test binary sets another (tests/pg runs the bad-input suite on
+// PostgreSQL with this).
+using AcmeStoreOpener =
+    std::function<Result<std::unique_ptr<AcmeStore>>(const std::string& dir)>;
+inline AcmeStoreOpener& AcmeStoreUnderTest() {
+  static AcmeStoreOpener opener = [](const std::string& dir)
+      -> Result<std::unique_ptr<AcmeStore>> {
+    MTC_ASSIGN_OR_RETURN(auto store, SqliteAcmeStore::Open(dir + "/acme.db"));
+    return std::unique_ptr<AcmeStore>(std::move(store));
+  };
+  return opener;
+}
+
 class AcmeServerTest : public ::testing::Test {
  protected:
   static constexpr char kBase[] = "https://acme.test";
@@ -203,7 +219,7 @@ class AcmeServerTest : public ::testing::Test {
     ASSERT_TRUE(ca.ok()) << ca.error().ToString();
     ca_ = std::move(ca).value();
     ASSERT_TRUE(ca_->Start().ok());
-    auto store = SqliteAcmeStore::Open(dir_ + "/acme.db");
+    auto store = AcmeStoreUnderTest()(dir_);
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     store_ = std::move(store).value();
     net::ServerOptions responder;
@@ -312,7 +328,7 @@ class AcmeServerTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<log::CaService> ca_;
-  std::unique_ptr<SqliteAcmeStore> store_;
+  std::unique_ptr<AcmeStore> store_;
   std::unique_ptr<net::HttpServer> responder_;
   std::unique_ptr<AcmeServer> server_;
   std::mutex mu_;
