@@ -219,14 +219,16 @@ net::Response AcmeServer::NewOrder(const net::Request& request) {
   std::vector<Identifier> identifiers;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& item : list) {
-    if (!item.is_object() || !item["type"].is_string() ||
-        !item["value"].is_string()) {
+    // at(), not the const operator[], which is undefined for a missing key.
+    if (!item.is_object() || !item.contains("type") ||
+        !item.contains("value") || !item.at("type").is_string() ||
+        !item.at("value").is_string()) {
       return ProblemResponse(
           MakeProblem(ProblemType::kMalformed, 400,
                       "an identifier is {\"type\": ..., \"value\": ...}"));
     }
-    Identifier id{item["type"].get<std::string>(),
-                  item["value"].get<std::string>()};
+    Identifier id{item.at("type").get<std::string>(),
+                  item.at("value").get<std::string>()};
     if (id.type == "dns") {
       id.value = internal::AsciiLower(id.value);
       if (auto p = CheckDnsName(id.value)) return ProblemResponse(*p);

@@ -76,7 +76,8 @@ net::Response AcmeServer::RevokeCert(const net::Request& request) {
   if (auto* p = std::get_if<Problem>(&checked)) return ProblemResponse(*p);
   Authenticated& a = std::get<Authenticated>(checked);
   const nlohmann::json& payload = a.payload;
-  if (!payload["certificate"].is_string()) {
+  if (!payload.is_object() || !payload.contains("certificate") ||
+      !payload.at("certificate").is_string()) {
     return ProblemResponse(MakeProblem(ProblemType::kMalformed, 400,
                                        "revokeCert needs \"certificate\""));
   }
