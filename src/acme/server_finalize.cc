@@ -314,7 +314,7 @@ net::Response AcmeServer::AlternateRequest(const net::Request& request,
   log::CaService& ca = *ca_;
   // Landmarks of the current log only; an earlier log's landmarks stopped
   // when issuance moved on, and its entries fall out of every window.
-  if (c.log_number != ca.log().log_number()) {
+  if (c.log_number != ca.current_log()) {
     return ProblemResponse(
         MakeProblem(ProblemType::kMalformed, 404,
                     "no active landmark covers this certificate"));
@@ -347,7 +347,7 @@ net::Response AcmeServer::AlternateRequest(const net::Request& request,
   }
   // §Constructing Landmark-Relative Certificates: the proof to the landmark
   // subtree, no signatures.
-  auto proof = ca.log().ProveEntry(c.index, coverage.subtree, /*sign=*/false);
+  auto proof = ca.ProveEntry(c.index, coverage.subtree);
   if (!proof.ok()) {
     return ProblemResponse(internal::ProblemFromError(proof.error()));
   }

@@ -3,9 +3,8 @@
 // (postgres:// or postgresql://, libpq's URI form; docs/postgresql.md), which
 // holds both the log state and the ACME state.
 //
-// On PostgreSQL the tiles still live in DIR/logs and DIR/lock still admits
-// one `mtc ca serve` per directory: several processes sharing one CA (the
-// sequencer lease, shared tiles) are not wired yet.
+// On PostgreSQL the tiles still live in DIR/logs, and several `mtc ca serve`
+// processes may serve one CA directory (acme/shared_sequencer.h).
 #ifndef MTC_ACME_STORES_H_
 #define MTC_ACME_STORES_H_
 

@@ -1,7 +1,9 @@
 // `mtc ca ...`: the certification authority (docs/design.md §8).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +12,7 @@
 
 #include "acme/acme_tls.h"
 #include "acme/server.h"
+#include "acme/shared_sequencer.h"
 #include "acme/stores.h"
 #include "cli_util.h"
 #include "log/ca_config.h"
@@ -140,14 +143,15 @@ struct AcmeEndpoint {
   }
 };
 
-Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca) {
+Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca,
+                               const std::string& acme_listen) {
   const log::CaConfig& c = ca.config();
   MTC_RETURN_IF_ERROR(acme::EnsureAcmeTlsFiles(dir, c.host));
   AcmeEndpoint e;
   MTC_ASSIGN_OR_RETURN(e.store, acme::OpenAcmeStore(c, dir));
   acme::AcmeServerOptions options;
   net::ServerOptions http;
-  http.listen = c.acme_listen;
+  http.listen = acme_listen.empty() ? c.acme_listen : acme_listen;
   http.threads = 4;
   http.max_body_bytes = options.max_body_bytes;
   http.tls = net::TlsFiles{dir + "/" + acme::kAcmeServerCertFile,
@@ -170,16 +174,41 @@ Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca) {
   return e;
 }
 
-int Serve(const std::string& dir) {
+struct ServeOptions {
+  std::string dir;
+  std::string acme_listen;  // empty: mtc.toml's
+  std::string log_listen;   // empty: mtc.toml's
+};
+
+// Set when a shared process lost the sequencer role: it stops and exits
+// with a failure, for its supervisor to start it again as a follower.
+std::atomic<bool> g_role_lost{false};
+
+int Serve(const ServeOptions& o) {
   BlockTerminationSignals();
-  auto service = log::CaService::Open(dir, acme::OpenLogStateStore);
+  const std::string& dir = o.dir;
+  auto config = log::LoadCaConfig(dir + "/mtc.toml");
+  if (!config.ok()) return ReportError("ca serve", config.error());
+  // On PostgreSQL, several processes may serve this CA; one sequences.
+  bool shared = acme::IsPostgresStorage(config->storage);
+  auto service = log::CaService::Open(dir, acme::OpenLogStateStore, shared);
   if (!service.ok()) return ReportError("ca serve", service.error());
+  if (!o.log_listen.empty()) (*service)->set_log_listen(o.log_listen);
   Status started = (*service)->Start();
   if (!started.ok()) return ReportError("ca serve", started.error());
-  auto acme_endpoint = StartAcme(dir, **service);
+  std::unique_ptr<acme::SharedSequencer> sequencer;
+  if (shared) {
+    auto s = acme::SharedSequencer::Start(service->get(), config->storage, [] {
+      g_role_lost.store(true);
+      ::kill(::getpid(), SIGTERM);
+    });
+    if (!s.ok()) return ReportError("ca serve", s.error());
+    sequencer = std::move(s).value();
+  }
+  auto acme_endpoint = StartAcme(dir, **service, o.acme_listen);
   if (!acme_endpoint.ok()) return ReportError("ca serve", acme_endpoint.error());
   const log::CaConfig& c = (*service)->config();
-  uint32_t n = (*service)->log().log_number();
+  uint32_t n = (*service)->current_log();
   std::cout << "CA " << c.ca_id << " serving from " << dir << "\n";
   // Earlier logs are served read-only; the current one last.
   for (uint32_t k = 1; k <= n; k++) {
@@ -188,14 +217,28 @@ int Serve(const std::string& dir) {
   std::cout << "acme directory: " << acme_endpoint->server->DirectoryUrl()
             << "\n  (TLS trust anchor: " << dir << "/" << acme::kAcmeCaFile
             << ")\n";
+  auto size = (*service)->CommittedSize();
   std::cout << "  checkpoint every " << log::FormatDuration(c.checkpoint_period)
-            << ", tree size " << (*service)->log().head().size << std::endl;
+            << ", tree size " << (size.ok() ? *size : 0) << "\n";
+  if (sequencer) {
+    std::cout << "sequencer role: "
+              << (sequencer->holder()
+                      ? "held by this process"
+                      : "held by another process; entries are handed to it")
+              << "\n";
+  }
+  std::cout << std::flush;
   std::string sig = WaitForTerminationSignal();
   std::cout << sig << ": stopping after the pending commit" << std::endl;
-  // ACME first: its issuances in flight wait for the sequencer's commit.
+  // ACME first: no new requests, then the issuances in flight (handed-over
+  // entries come back through the sequencer) before the log stops.
+  if (acme_endpoint->http) acme_endpoint->http->Stop();
+  if (sequencer) sequencer->Stop();
   acme_endpoint->Stop();
   (*service)->Stop();
-  return kExitOk;
+  // The role is released only now, after the log's last commit.
+  sequencer.reset();
+  return g_role_lost.load() ? kExitError : kExitOk;
 }
 
 struct IssueOptions {
@@ -328,14 +371,21 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   init->callback([=] { *exit_code = Init(*o); });
 
-  auto serve_dir = std::make_shared<std::string>();
+  auto serve_options = std::make_shared<ServeOptions>();
   CLI::App* serve = ca->add_subcommand(
       "serve",
-      "Run the CA: sequencer, landmarks, and its logs over HTTP "
-      "(prints 'log N: URL' when ready; stops on SIGINT/SIGTERM)");
-  serve->add_option("--dir", *serve_dir, "The CA's directory (mtc ca init)")
+      "Run the CA: sequencer, landmarks, ACME, and its logs over HTTP "
+      "(prints 'log N: URL' when ready; stops on SIGINT/SIGTERM). On "
+      "PostgreSQL storage several processes may serve one CA directory; one "
+      "holds the sequencer role");
+  serve->add_option("--dir", serve_options->dir,
+                    "The CA's directory (mtc ca init)")
       ->required();
-  serve->callback([=] { *exit_code = Serve(*serve_dir); });
+  serve->add_option("--acme-listen", serve_options->acme_listen,
+                    "ACME listener address (default: mtc.toml's acme_listen)");
+  serve->add_option("--log-listen", serve_options->log_listen,
+                    "Log listener address (default: mtc.toml's log_listen)");
+  serve->callback([=] { *exit_code = Serve(*serve_options); });
 
   auto issue_options = std::make_shared<IssueOptions>();
   CLI::App* issue =

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "log/sqlite_state_store.h"
@@ -42,15 +43,19 @@ int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 }  // namespace
 
-Result<CaDirectoryLock> CaDirectoryLock::Acquire(const std::string& dir) {
+Result<CaDirectoryLock> CaDirectoryLock::Acquire(const std::string& dir,
+                                                 bool shared) {
   std::string path = dir + "/lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Error(ErrorCode::kIo, "cannot open " + path);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
     ::close(fd);
-    return Error(
-        ErrorCode::kConflict,
-        "another process (mtc ca serve?) holds " + path + "; stop it first");
+    return Error(ErrorCode::kConflict,
+                 shared ? "a process that is not sharing this CA (mtc ca "
+                          "issue, rotate-log, or a CA on SQLite) holds " +
+                              path
+                        : "another process (mtc ca serve?) holds " + path +
+                              "; stop it first");
   }
   return CaDirectoryLock(fd);
 }
@@ -88,10 +93,12 @@ Result<uint32_t> RotateLog(const std::string& dir,
 }
 
 Result<std::unique_ptr<CaService>> CaService::Open(
-    const std::string& dir, const StateStoreOpener& open_state) {
+    const std::string& dir, const StateStoreOpener& open_state, bool shared) {
   std::unique_ptr<CaService> s(new CaService);
   s->dir_ = dir;
-  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock, CaDirectoryLock::Acquire(dir));
+  s->shared_ = shared;
+  MTC_ASSIGN_OR_RETURN(CaDirectoryLock lock,
+                       CaDirectoryLock::Acquire(dir, shared));
   s->lock_.emplace(std::move(lock));
   MTC_ASSIGN_OR_RETURN(s->config_, LoadCaConfig(dir + "/mtc.toml"));
   MTC_ASSIGN_OR_RETURN(s->ca_cert_pem_, ReadText(dir + "/ca-cert.pem"));
@@ -104,7 +111,20 @@ Result<std::unique_ptr<CaService>> CaService::Open(
   for (uint32_t n = 1; n <= s->current_log_; n++) {
     MTC_ASSIGN_OR_RETURN(auto tiles, DirectoryTileStore::Open(
                                          dir + "/logs/" + std::to_string(n)));
-    // We hold DIR/lock: no other writer's temporary files can be there.
+    s->tiles_[n] = std::move(tiles);
+  }
+  s->landmarks_ = std::make_unique<LandmarkAllocator>(
+      s->state_.get(), s->current_log_, s->config_.landmark_interval,
+      s->config_.max_cert_lifetime);
+  MTC_RETURN_IF_ERROR(s->landmarks_->Load(Now()));
+  if (!shared) MTC_RETURN_IF_ERROR(s->OpenLog(nullptr));
+  return s;
+}
+
+Status CaService::OpenLog(std::function<Status()> before_commit) {
+  // The only writer now (DIR/lock, or the sequencer role): temporary files
+  // there are left from interrupted writes.
+  for (auto& [n, tiles] : tiles_) {
     MTC_ASSIGN_OR_RETURN(size_t removed, tiles->RemoveTemporaryFiles());
     if (removed > 0) {
       std::fprintf(stderr,
@@ -112,35 +132,57 @@ Result<std::unique_ptr<CaService>> CaService::Open(
                    "from log %u\n",
                    removed, n);
     }
-    s->tiles_[n] = std::move(tiles);
   }
   MTC_ASSIGN_OR_RETURN(cert::TrustAnchorId ca_id,
-                       cert::TrustAnchorId::FromAscii(s->config_.ca_id));
+                       cert::TrustAnchorId::FromAscii(config_.ca_id));
   IssuanceLogOptions options{ca_id};
-  options.log_number = s->current_log_;
-  options.checkpoint_period = s->config_.checkpoint_period;
-  if (!s->config_.witnesses.empty()) {
+  options.log_number = current_log_;
+  options.checkpoint_period = config_.checkpoint_period;
+  options.before_commit = std::move(before_commit);
+  if (!config_.witnesses.empty()) {
     MTC_ASSIGN_OR_RETURN(
-        s->witnesses_, WitnessClient::Create(s->config_.witnesses,
-                                             s->tiles_[s->current_log_].get()));
-    options.cosign = s->witnesses_->AsCosignFunction();
+        witnesses_,
+        WitnessClient::Create(config_.witnesses, tiles_[current_log_].get()));
+    options.cosign = witnesses_->AsCosignFunction();
   }
-  MTC_ASSIGN_OR_RETURN(
-      s->log_,
-      IssuanceLog::Open(options, s->key_.get(),
-                        s->tiles_[s->current_log_].get(), s->state_.get()));
-  s->landmarks_ = std::make_unique<LandmarkAllocator>(
-      s->state_.get(), s->current_log_, s->config_.landmark_interval,
-      s->config_.max_cert_lifetime);
-  MTC_RETURN_IF_ERROR(s->landmarks_->Load(Now()));
-  return s;
+  MTC_ASSIGN_OR_RETURN(log_, IssuanceLog::Open(options, key_.get(),
+                                               tiles_[current_log_].get(),
+                                               state_.get()));
+  return OkStatus();
+}
+
+Status CaService::BecomeSequencer(std::function<Status()> before_commit) {
+  if (!shared_ || log_) {
+    return Error(ErrorCode::kInternal, "already sequencing");
+  }
+  MTC_RETURN_IF_ERROR(OpenLog(std::move(before_commit)));
+  log_->Start();
+  MTC_RETURN_IF_ERROR(landmarks_->Load(Now()));
+  MTC_RETURN_IF_ERROR(UpdateLandmarks(Now()));
+  sequencing_.store(true);
+  return OkStatus();
+}
+
+Result<uint64_t> CaService::CommittedSize() const {
+  if (sequencing_.load()) return log_->head().size;
+  MTC_ASSIGN_OR_RETURN(TreeHead head, state_->GetTreeHead(current_log_));
+  return head.size;
+}
+
+Result<cert::MtcProof> CaService::ProveEntry(
+    uint64_t index, const merkle::Subtree& subtree) const {
+  MTC_ASSIGN_OR_RETURN(uint64_t size, CommittedSize());
+  return ProveCommittedEntry(*tiles_.at(current_log_), size, index, subtree);
 }
 
 CaService::~CaService() { Stop(); }
 
 Status CaService::Start() {
-  log_->Start();
-  MTC_RETURN_IF_ERROR(UpdateLandmarks(Now()));
+  if (!shared_) {
+    log_->Start();
+    MTC_RETURN_IF_ERROR(UpdateLandmarks(Now()));
+    sequencing_.store(true);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
@@ -186,7 +228,11 @@ Status CaService::Start() {
 void CaService::Stop() {
   if (admin_server_) {
     admin_server_->Stop();
-    ::unlink((dir_ + "/admin").c_str());
+    // Another process sharing the CA may have written its own since.
+    auto admin = ReadText(dir_ + "/admin");
+    if (admin.ok() && admin->find(admin_token_) != std::string::npos) {
+      ::unlink((dir_ + "/admin").c_str());
+    }
   }
   if (server_) server_->Stop();
   {
@@ -228,7 +274,10 @@ void CaService::RunLandmarks() {
     wake_.wait_for(lock, std::chrono::seconds(1));
     if (stop_) break;
     lock.unlock();
-    Status s = UpdateLandmarks(Now());
+    // A process that does not sequence follows the landmarks the sequencer
+    // allocates, for the landmark-relative certificates it serves.
+    Status s = sequencing_.load() ? UpdateLandmarks(Now())
+                                  : landmarks_->Load(Now());
     if (!s.ok())
       std::fprintf(stderr, "landmarks: %s\n", s.error().ToString().c_str());
     lock.lock();
@@ -275,8 +324,31 @@ Result<CaService::Issued> CaService::Assemble(const PreparedEntry& prepared,
                 issued.subtree};
 }
 
+Result<CaService::Issued> CaService::AssembleForwarded(
+    const PreparedEntry& prepared, const ForwardedProof& forwarded) {
+  MTC_ASSIGN_OR_RETURN(cert::MtcProof proof,
+                       cert::ParseMtcProof(forwarded.proof));
+  MTC_ASSIGN_OR_RETURN(
+      std::vector<uint8_t> der,
+      cert::AssembleCertificate(prepared.fields, prepared.spki,
+                                forwarded.log_number, forwarded.index,
+                                forwarded.proof));
+  MTC_ASSIGN_OR_RETURN(std::string pem, wire::PemEncode("CERTIFICATE", der));
+  return Issued{std::move(pem), forwarded.log_number, forwarded.index,
+                proof.subtree};
+}
+
 Result<CaService::Issued> CaService::IssueFromCsr(
     const cert::CertificationRequest& csr, bool commit_now) {
+  if (!sequencing_.load()) {
+    // A shared process that does not sequence: through the forwarder.
+    auto promise = std::make_shared<std::promise<Result<Issued>>>();
+    auto result = promise->get_future();
+    MTC_RETURN_IF_ERROR(IssueFromCsrAsync(csr, [promise](Assembler assemble) {
+      promise->set_value(assemble());
+    }));
+    return result.get();
+  }
   MTC_ASSIGN_OR_RETURN(PreparedEntry prepared, Prepare(csr));
   std::future<Result<IssuedEntry>> done = log_->Append(prepared.entry);
   if (commit_now) MTC_RETURN_IF_ERROR(log_->CommitNow());
@@ -288,6 +360,19 @@ Status CaService::IssueFromCsrAsync(const cert::CertificationRequest& csr,
                                     std::function<void(Assembler)> done) {
   MTC_ASSIGN_OR_RETURN(PreparedEntry prepared, Prepare(csr));
   auto shared = std::make_shared<const PreparedEntry>(std::move(prepared));
+  if (!sequencing_.load()) {
+    if (!forwarder_) {
+      return Error(ErrorCode::kUnavailable,
+                   "no process holds the sequencer role yet");
+    }
+    return forwarder_(shared->entry, [shared, done = std::move(done)](
+                                         Result<ForwardedProof> forwarded) {
+      done([shared, forwarded = std::move(forwarded)]() -> Result<Issued> {
+        if (!forwarded.ok()) return forwarded.error();
+        return AssembleForwarded(*shared, *forwarded);
+      });
+    });
+  }
   log_->Append(shared->entry,
                [shared, done = std::move(done)](Result<IssuedEntry> issued) {
                  done([shared, issued = std::move(issued)]() -> Result<Issued> {
@@ -377,8 +462,12 @@ net::Response CaService::HandleLogRequest(const net::Request& request) {
   auto tile = tlog::ParseTilePath(object);
   if (!tile.ok()) return net::TextResponse(404, "not found\n");
   // Only what is committed: a tile of this width must lie within the tree.
-  uint64_t size = log_->head().size;
-  if (log_number != current_log_) {
+  uint64_t size = 0;
+  if (log_number == current_log_) {
+    auto committed = CommittedSize();
+    if (!committed.ok()) return net::TextResponse(503, "state unavailable\n");
+    size = *committed;
+  } else {
     auto head = state_->GetTreeHead(log_number);
     size = head.ok() ? head->size : 0;
   }

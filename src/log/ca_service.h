@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "log/ca_config.h"
 #include "log/directory_tile_store.h"
@@ -30,10 +31,13 @@
 namespace mtc::log {
 
 // Holds DIR/lock (flock) while alive: one process runs a CA directory at a
-// time, and offline tools (rotate-log) refuse to touch a running CA.
+// time, and offline tools (rotate-log) refuse to touch a running CA. Several
+// `mtc ca serve` processes sharing one CA on PostgreSQL each hold it
+// `shared`, which still keeps the offline tools out.
 class CaDirectoryLock {
  public:
-  static Result<CaDirectoryLock> Acquire(const std::string& dir);
+  static Result<CaDirectoryLock> Acquire(const std::string& dir,
+                                         bool shared = false);
   CaDirectoryLock(CaDirectoryLock&& other) noexcept : fd_(other.fd_) {
     other.fd_ = -1;
   }
@@ -59,23 +63,71 @@ Result<uint32_t> RotateLog(const std::string& dir,
                            const StateStoreOpener& open_state =
                                OpenSqliteStateStore);
 
+// What a sequencer in another process sends back for an entry handed to it
+// (docs/design.md §6): where the entry went and its serialized MTCProof.
+struct ForwardedProof {
+  uint32_t log_number = 0;
+  uint64_t index = 0;
+  std::vector<uint8_t> proof;
+};
+using ForwardDone = std::function<void(Result<ForwardedProof>)>;
+// Hands a serialized MTCLogEntry to the process that sequences; `done` runs
+// once, on any thread, when the entry is committed or has failed, unless the
+// hand-over itself fails (the error is returned, `done` never runs).
+using EntryForwarder =
+    std::function<Status(std::vector<uint8_t> entry, ForwardDone done)>;
+
 class CaService {
  public:
   // Loads DIR/mtc.toml and DIR/ca-key.pem, opens DIR/state.db and the current
   // log's tiles in DIR/logs/<N>, reconciling them (IssuanceLog::Open).
+  //
+  // `shared`: one of several processes serving this CA (a PostgreSQL state
+  // store, one directory of tiles): the log is not opened, the process
+  // serves the published log and hands its entries to the sequencer through
+  // the forwarder, until BecomeSequencer() makes it the sequencer.
   static Result<std::unique_ptr<CaService>> Open(
       const std::string& dir,
-      const StateStoreOpener& open_state = OpenSqliteStateStore);
+      const StateStoreOpener& open_state = OpenSqliteStateStore,
+      bool shared = false);
   ~CaService();
 
-  // Starts the sequencer, the landmark thread and the log HTTP listener.
+  // Starts the sequencer (unless shared), the landmark thread and the log
+  // HTTP listener.
   Status Start();
   void Stop();
 
+  // Shared mode: takes the sequencer role, which the caller won (the
+  // sequencer lease): removes temporary files of the previous holder's
+  // interrupted writes, opens and reconciles the current log, starts its
+  // sequencer and landmark allocation. `before_commit` runs before each
+  // commit (IssuanceLogOptions::before_commit).
+  Status BecomeSequencer(std::function<Status()> before_commit);
+  bool sequencing() const { return sequencing_.load(); }
+  // Shared mode, not sequencing: where entries go (set before Start).
+  void SetForwarder(EntryForwarder forwarder) {
+    forwarder_ = std::move(forwarder);
+  }
+
+  // The current log's number and committed size (the sequencer's head, or
+  // the state store's for a process that does not sequence).
+  uint32_t current_log() const { return current_log_; }
+  Result<uint64_t> CommittedSize() const;
+  // The unsigned MTCProof of a committed entry of the current log in
+  // `subtree` (landmark-relative certificates), from the stored tiles.
+  Result<cert::MtcProof> ProveEntry(uint64_t index,
+                                    const merkle::Subtree& subtree) const;
+
   const CaConfig& config() const { return config_; }
+  // Before Start: listen elsewhere than mtc.toml's log_listen (several
+  // processes serving one CA directory on one machine).
+  void set_log_listen(std::string listen) {
+    config_.log_listen = std::move(listen);
+  }
   // DIR/ca-cert.pem: the CA certificate (RFC 9925 form), which ACME serves
   // after the end-entity certificate in a PEM chain.
   const std::string& ca_certificate_pem() const { return ca_cert_pem_; }
+  // Only while sequencing.
   IssuanceLog& log() { return *log_; }
   LandmarkAllocator& landmarks() { return *landmarks_; }
   // "http://<bound log listener>/<N>".
@@ -99,7 +151,9 @@ class CaService {
   // entry is appended at once (errors in the request are returned here), and
   // `done` runs once on the sequencer thread after the commit with a
   // function that assembles the certificate. `done` must be quick: hand the
-  // assembly to a worker, so that the sequencer goes on resolving.
+  // assembly to a worker, so that the sequencer goes on resolving. A shared
+  // process that does not sequence forwards the entry instead, and `done`
+  // runs on the forwarder's thread.
   using Assembler = std::function<Result<Issued>()>;
   Status IssueFromCsrAsync(const cert::CertificationRequest& csr,
                            std::function<void(Assembler)> done);
@@ -125,11 +179,17 @@ class CaService {
   Result<PreparedEntry> Prepare(const cert::CertificationRequest& csr) const;
   static Result<Issued> Assemble(const PreparedEntry& prepared,
                                  const IssuedEntry& issued);
+  static Result<Issued> AssembleForwarded(const PreparedEntry& prepared,
+                                          const ForwardedProof& forwarded);
+  Status OpenLog(std::function<Status()> before_commit);
   // Allocates a landmark when one is due and publishes the landmarks file.
   Status UpdateLandmarks(int64_t now);
   void RunLandmarks();
 
   std::optional<CaDirectoryLock> lock_;
+  bool shared_ = false;
+  std::atomic<bool> sequencing_{false};  // log_ is open and started
+  EntryForwarder forwarder_;
   CaConfig config_;
   std::string dir_;
   std::string ca_cert_pem_;

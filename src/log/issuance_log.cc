@@ -298,6 +298,7 @@ Status IssuanceLog::Commit(Batch& batch) {
   }
   stats.entries = batch.size();
   stats.tree_size = new_size;
+  if (options_.before_commit) MTC_RETURN_IF_ERROR(options_.before_commit());
 
   // Step 1: stage the new entry bundles and hash tiles durably. Every path
   // written here lies beyond the committed tree (its width grew), so anything
@@ -447,25 +448,34 @@ std::optional<Error> IssuanceLog::fatal_error() const {
   return fatal_;
 }
 
-Result<cert::MtcProof> IssuanceLog::ProveEntry(uint64_t index,
-                                               const merkle::Subtree& subtree,
-                                               bool sign) const {
-  TreeHead head = this->head();
-  if (subtree.end > head.size) {
+Result<cert::MtcProof> ProveCommittedEntry(const TileStore& tiles,
+                                           uint64_t tree_size, uint64_t index,
+                                           const merkle::Subtree& subtree) {
+  if (subtree.end > tree_size) {
     return Error(ErrorCode::kOutOfRange, subtree.ToString() +
                                              " is not committed (tree size " +
-                                             std::to_string(head.size) + ")");
+                                             std::to_string(tree_size) + ")");
   }
-  TileNodeSource source(*tiles_, head.size);
+  TileNodeSource source(tiles, tree_size);
   MTC_ASSIGN_OR_RETURN(merkle::Proof inclusion,
                        merkle::GenerateInclusionProof(source, subtree, index));
   cert::MtcProof proof{{}, subtree, std::move(inclusion), {}};
   // The entry's extensions, from its bundle.
   MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> entry,
-                       ReadEntry(*tiles_, head.size, index));
+                       ReadEntry(tiles, tree_size, index));
   MTC_ASSIGN_OR_RETURN(cert::MtcLogEntry parsed, cert::ParseMtcLogEntry(entry));
   proof.extensions = parsed.extensions;
+  return proof;
+}
+
+Result<cert::MtcProof> IssuanceLog::ProveEntry(uint64_t index,
+                                               const merkle::Subtree& subtree,
+                                               bool sign) const {
+  TreeHead head = this->head();
+  MTC_ASSIGN_OR_RETURN(cert::MtcProof proof,
+                       ProveCommittedEntry(*tiles_, head.size, index, subtree));
   if (sign) {
+    TileNodeSource source(*tiles_, head.size);
     MTC_ASSIGN_OR_RETURN(merkle::Hash h, merkle::SubtreeHash(source, subtree));
     MTC_ASSIGN_OR_RETURN(
         std::vector<uint8_t> sig,

@@ -109,7 +109,19 @@ struct IssuanceLogOptions {
   CosignFunction cosign;  // optional
   // Called on the committing thread after each commit that appended entries.
   std::function<void(const CommitStats&)> on_commit;  // optional
+  // Called before each commit that appends entries, before anything is
+  // written; an error fails the commit like a storage error (the sequencer
+  // stops). Several processes sharing one CA check here that they still
+  // hold the sequencer role.
+  std::function<Status()> before_commit;  // optional
 };
+
+// The unsigned MTCProof for entry `index` of a committed tree of
+// `tree_size` in `subtree` (a valid subtree of it containing the entry),
+// read from the stored tiles and entry bundles.
+Result<cert::MtcProof> ProveCommittedEntry(const TileStore& tiles,
+                                           uint64_t tree_size, uint64_t index,
+                                           const merkle::Subtree& subtree);
 
 class IssuanceLog {
  public:

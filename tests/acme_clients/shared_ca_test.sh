@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Two `mtc ca serve` processes serve one CA (docs/design.md §6): one
+# PostgreSQL database (a throwaway cluster, scripts/pg-cluster) and one CA
+# directory. The first to start holds the sequencer role; the other hands
+# its entries over. lego (Debian's) orders certificates from both, alternating;
+# then the holder is killed with SIGKILL, the other takes the role over, and
+# more certificates come from it, and from the killed one restarted as a
+# follower. At the end:
+#   - every certificate lego got passes `mtc verify` against the CA certificate;
+#   - no log index (hence no serial number) was given twice;
+#   - each certificate is the entry at its index in the served log
+#     (`mtc log verify --entry-of`);
+#   - the checkpoint served before the kill is consistent with the final one
+#     (`mtc log verify --consistent-with`): no fork across the takeover.
+#
+# Usage: shared_ca_test.sh MTC_BINARY. Exits 77 (skipped) without lego.
+set -euo pipefail
+mtc="$1"
+pg_cluster="$(cd "$(dirname "$0")/../.." && pwd)/scripts/pg-cluster"
+if ! command -v lego >/dev/null; then
+  echo "SKIP: lego is not installed (scripts/bootstrap installs it)"
+  exit 77
+fi
+work=$(mktemp -d)
+declare -A pid_of=()
+cleanup() {
+  for p in "${pid_of[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pid_of[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -d "$work/pg" ] && "$pg_cluster" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL (shared CA): $*" >&2
+  for f in "$work"/serve-*.log; do
+    [ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }
+  done
+  exit 1
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+ca="$work/ca"
+mkdir -p "$work/pg"
+chmod 755 "$work"  # the cluster may run as the postgres user
+storage=$("$pg_cluster" start "$work/pg" | sed -n 's/^uri: //p')
+[ -n "$storage" ] || fail "pg-cluster start"
+"$mtc" ca init --dir "$ca" --storage "$storage" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \
+  --checkpoint-period 100ms --resolve-all-to 127.0.0.1 --http01-port "$port" \
+  --landmark-interval 6s --max-cert-lifetime 60s --landmark-retry-spread 1s \
+  >/dev/null || fail "ca init"
+
+# start NAME: one more `mtc ca serve` on the same directory; waits until it
+# says who sequences.
+start() {
+  local log="$work/serve-$1.log"
+  : >"$log"
+  "$mtc" ca serve --dir "$ca" --acme-listen 127.0.0.1:0 --log-listen 127.0.0.1:0 >>"$log" 2>&1 &
+  pid_of[$1]=$!
+  for _ in $(seq 1 100); do
+    grep -q '^sequencer role: ' "$log" && return 0
+    sleep 0.1
+  done
+  fail "$1 printed no 'sequencer role:' line"
+}
+directory() { sed -n 's/^acme directory: //p' "$work/serve-$1.log" | tail -1; }
+log_url() { sed -n 's/^log 1: //p' "$work/serve-$1.log" | tail -1; }
+
+n=0
+issue() {  # issue SERVER: one certificate for a fresh name through SERVER
+  n=$((n + 1))
+  local name="host$n.example"
+  LEGO_CA_CERTIFICATES="$ca/acme-ca.pem" timeout 60 lego --server "$(directory "$1")" \
+    --email ops@a.example --accept-tos --path "$work/lego-$1" \
+    --http --http.port "127.0.0.1:$port" --domains "$name" run >>"$work/lego.log" 2>&1 ||
+    { tail -20 "$work/lego.log" >&2; fail "lego through $1 for $name"; }
+  local cert="$work/lego-$1/certificates/$name.crt"
+  "$mtc" verify --ca-cert "$ca/ca-cert.pem" "$cert" >"$work/verify.out" ||
+    fail "$name (through $1) does not verify: $(cat "$work/verify.out")"
+  grep -q standalone "$work/verify.out" || fail "$name: not a standalone certificate"
+  index=$(sed -n 's/.*index \([0-9]*\).*/\1/p' "$work/verify.out")
+  [ -n "$index" ] || fail "no index in: $(cat "$work/verify.out")"
+  echo "$index $cert" >>"$work/issued"
+  echo "$name through $1: index $index"
+}
+
+start a
+grep -q '^sequencer role: held by this process' "$work/serve-a.log" ||
+  fail "the first process does not hold the sequencer role"
+start b
+grep -q '^sequencer role: held by another process' "$work/serve-b.log" ||
+  fail "the second process took the role while the first holds it"
+
+for _ in 1 2 3; do issue a; issue b; done
+
+# The checkpoint served before the takeover, by the follower's listener.
+python3 - "$(log_url b)/checkpoint" "$work/before.checkpoint" <<'PY' || fail "fetch checkpoint"
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+    open(sys.argv[2], "wb").write(r.read())
+PY
+
+# SIGKILL the holder: PostgreSQL ends its session, and with it the lease.
+kill -KILL "${pid_of[a]}"
+wait "${pid_of[a]}" 2>/dev/null || true
+unset 'pid_of[a]'
+for _ in $(seq 1 100); do
+  grep -q '^sequencer role: taken' "$work/serve-b.log" && break
+  sleep 0.1
+done
+grep -q '^sequencer role: taken' "$work/serve-b.log" || fail "b did not take the role over"
+echo "b: $(grep '^sequencer role: taken' "$work/serve-b.log")"
+
+for _ in 1 2; do issue b; done
+# The killed process comes back as a follower of b.
+start a2
+grep -q '^sequencer role: held by another process' "$work/serve-a2.log" ||
+  fail "the restarted process took the role from b"
+for _ in 1 2; do issue a2; issue b; done
+
+# No index twice.
+dups=$(cut -d' ' -f1 "$work/issued" | sort | uniq -d)
+[ -z "$dups" ] || fail "indices given twice: $dups"
+count=$(wc -l <"$work/issued")
+[ "$count" -eq 12 ] || fail "$count certificates, expected 12"
+
+# Every certificate is its entry in the log; the pre-takeover checkpoint is
+# consistent with the final one.
+args=(--consistent-with "$work/before.checkpoint")
+while read -r _ cert; do args+=(--entry-of "$cert"); done <"$work/issued"
+"$mtc" log verify --url "$(log_url b)" --ca-cert "$ca/ca-cert.pem" "${args[@]}" \
+  >"$work/log-verify.out" 2>&1 || { cat "$work/log-verify.out" >&2; fail "log verify"; }
+tail -3 "$work/log-verify.out"
+echo "PASS: 12 certificates from two processes across a sequencer takeover"
