@@ -120,40 +120,8 @@ lego)
   # certificate, which verifies against the published landmark subtrees.
   cert_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["certUrl"])' \
     "$work/lego/certificates/a.example.json")
-  python3 - "$cert_url/alternate" "$anchor" "$work/alt.pem" "$work/alt-props.pem" <<'PY' ||
-import ssl, sys, time, urllib.request, urllib.error
-url, anchor, out, out_props = sys.argv[1:]
-ctx = ssl.create_default_context(cafile=anchor)
-def get(accept=None):
-    req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
-    try:
-        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-saw_202 = False
-deadline = time.time() + 30
-while time.time() < deadline:
-    status, headers, body = get()
-    if status == 202:
-        saw_202 = True
-        wait = int(headers["Retry-After"])
-        assert 1 <= wait <= 8, wait
-        time.sleep(min(wait, 2))
-        continue
-    assert status == 200, (status, body)
-    assert headers["Content-Type"] == "application/pem-certificate-chain", headers
-    open(out, "wb").write(body)
-    status, headers, body = get("application/pem-certificate-chain-with-properties")
-    assert status == 200 and headers["Content-Type"] == \
-        "application/pem-certificate-chain-with-properties", headers
-    assert body.startswith(b"-----BEGIN CERTIFICATE PROPERTIES-----\n"), body[:60]
-    open(out_props, "wb").write(body)
-    break
-else:
-    sys.exit("no landmark-relative certificate within 30 s")
-print("alternate: 202 first" if saw_202 else "alternate: ready at once")
-PY
+  python3 "$(dirname "$0")/fetch_alternate.py" "$cert_url/alternate" "$anchor" "$work/alt.pem" \
+    "$work/alt-props.pem" ||
     fail "optional alternate"
   "$mtc" landmarks fetch --url "$log_url" --ca-cert "$ca/ca-cert.pem" \
     --out "$work/subtrees" >/dev/null || fail "landmarks fetch"
