@@ -117,7 +117,10 @@ Result<std::unique_ptr<CaService>> CaService::Open(
       s->state_.get(), s->current_log_, s->config_.landmark_interval,
       s->config_.max_cert_lifetime);
   MTC_RETURN_IF_ERROR(s->landmarks_->Load(Now()));
-  if (!shared) MTC_RETURN_IF_ERROR(s->OpenLog(nullptr));
+  if (!shared) {
+    MTC_RETURN_IF_ERROR(s->OpenLog(nullptr));
+    s->sequencing_.store(true);  // CommitNow works before Start
+  }
   return s;
 }
 
@@ -181,7 +184,6 @@ Status CaService::Start() {
   if (!shared_) {
     log_->Start();
     MTC_RETURN_IF_ERROR(UpdateLandmarks(Now()));
-    sequencing_.store(true);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -188,7 +188,7 @@ class CaService {
 
   std::optional<CaDirectoryLock> lock_;
   bool shared_ = false;
-  std::atomic<bool> sequencing_{false};  // log_ is open and started
+  std::atomic<bool> sequencing_{false};  // log_ is open (and, shared, started)
   EntryForwarder forwarder_;
   CaConfig config_;
   std::string dir_;

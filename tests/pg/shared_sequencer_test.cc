@@ -184,26 +184,26 @@ TEST_F(SharedSequencerTest, TakeoverFailsWhatThePreviousHolderHadClaimed) {
   // unknown, so it must not be appended again.
   auto db = PostgresDatabase::Open(conninfo_);
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)
-                  ->InTransaction(log::SqlMode::kWrite,
-                                  [](log::SqlTransaction& tx) -> Status {
-                                    auto n = tx.Execute(
-                                        "INSERT INTO mtc_handoff (entry, "
-                                        "state, created_at) VALUES "
-                                        "($1, 'claimed', 0)",
-                                        {std::vector<uint8_t>{1, 2, 3}});
-                                    if (!n.ok()) return n.error();
-                                    return OkStatus();
-                                  })
-                  .ok());
+  auto id = (*db)->Transact<int64_t>(
+      log::SqlMode::kWrite, [](log::SqlTransaction& tx) -> Result<int64_t> {
+        MTC_ASSIGN_OR_RETURN(
+            auto row,
+            tx.QueryOne("INSERT INTO mtc_handoff (entry, state, created_at) "
+                        "VALUES ($1, 'claimed', $2) RETURNING id",
+                        {std::vector<uint8_t>{1, 2, 3},
+                         static_cast<int64_t>(std::time(nullptr))}));
+        if (!row) return Error(ErrorCode::kInternal, "no id");
+        return row->Int(0);
+      });
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
   StopProcess(a_);
   ASSERT_TRUE(Eventually([&] { return b_.sequencer->holder(); }));
   EXPECT_TRUE(b_.ca->sequencing());
   auto state = (*db)->Transact<std::string>(
-      log::SqlMode::kRead, [](log::SqlTransaction& tx) -> Result<std::string> {
+      log::SqlMode::kRead, [&](log::SqlTransaction& tx) -> Result<std::string> {
         MTC_ASSIGN_OR_RETURN(
-            auto row, tx.QueryOne("SELECT state FROM mtc_handoff "
-                                  "WHERE created_at = 0"));
+            auto row,
+            tx.QueryOne("SELECT state FROM mtc_handoff WHERE id = $1", {*id}));
         if (!row) return std::string("none");
         return row->Text(0);
       });
