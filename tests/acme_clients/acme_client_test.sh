@@ -45,7 +45,7 @@ ca="$work/ca"
 if [ "$storage" = postgres ]; then
   mkdir -p "$work/pg"
   chmod 755 "$work"  # the cluster may run as the postgres user
-  storage=$("$pg_cluster" start "$work/pg" | sed -n 's/^uri: //p')
+  storage=$("$pg_cluster" start "$work/pg" $$ | sed -n 's/^uri: //p')
   [ -n "$storage" ] || fail "pg-cluster start"
 fi
 "$mtc" ca init --dir "$ca" --storage "$storage" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \

@@ -45,7 +45,7 @@ port=$(free_port)
 ca="$work/ca"
 mkdir -p "$work/pg"
 chmod 755 "$work"  # the cluster may run as the postgres user
-storage=$("$pg_cluster" start "$work/pg" | sed -n 's/^uri: //p')
+storage=$("$pg_cluster" start "$work/pg" $$ | sed -n 's/^uri: //p')
 [ -n "$storage" ] || fail "pg-cluster start"
 "$mtc" ca init --dir "$ca" --storage "$storage" --log-listen 127.0.0.1:0 --acme-listen 127.0.0.1:0 \
   --checkpoint-period 100ms --resolve-all-to 127.0.0.1 --http01-port "$port" \

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -45,8 +46,11 @@ class ClusterEnvironment : public ::testing::Environment {
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     g_dir = pattern;
     std::string out;
-    int rc = RunCommand(
-        std::string(MTC_PG_CLUSTER_SCRIPT) + " start " + g_dir + " 2>&1", &out);
+    // Our PID as the owner: if this binary aborts or is killed before
+    // TearDown, the script's watcher stops the server.
+    int rc = RunCommand(std::string(MTC_PG_CLUSTER_SCRIPT) + " start " + g_dir +
+                            " " + std::to_string(::getpid()) + " 2>&1",
+                        &out);
     ASSERT_EQ(rc, 0) << "cannot start the test PostgreSQL cluster:\n" << out;
     g_conninfo = LineValue(out, "conninfo: ");
     g_uri = LineValue(out, "uri: ");
