@@ -12,6 +12,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "mtc/wire/pem.h"
+
 namespace mtc::cli {
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -79,6 +81,20 @@ std::string WaitForTerminationSignal() {
   int sig = 0;
   sigwait(&set, &sig);
   return sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+Result<std::vector<uint8_t>> LoadCertificate(const std::string& path) {
+  MTC_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
+  if (contents.rfind("-----BEGIN", 0) != 0 &&
+      contents.find("\n-----BEGIN") == std::string::npos) {
+    return std::vector<uint8_t>(contents.begin(), contents.end());
+  }
+  auto blocks = wire::PemDecodeAll(contents);
+  if (!blocks.ok()) return blocks.error().WithContext(path);
+  for (wire::PemBlock& b : *blocks) {
+    if (b.label == "CERTIFICATE") return std::move(b.bytes);
+  }
+  return Error(ErrorCode::kMalformed, path + " holds no CERTIFICATE block");
 }
 
 Result<std::vector<verify::Cosigner>> LoadCosigners(

@@ -23,6 +23,11 @@ Result<std::string> ReadFile(const std::string& path);
 Status WriteFileAtomic(const std::string& path, std::string_view contents,
                        unsigned mode, bool overwrite);
 
+// A certificate file as `mtc verify` reads it: the first CERTIFICATE block
+// of a PEM file (a chain, possibly with a CERTIFICATE PROPERTIES block), or
+// DER.
+Result<std::vector<uint8_t>> LoadCertificate(const std::string& path);
+
 // "ID=PUBKEY.pem" options (--cosigner): a trust anchor ID and an SPKI PEM file.
 Result<std::vector<verify::Cosigner>> LoadCosigners(
     const std::vector<std::string>& specs);

@@ -11,27 +11,10 @@
 #include "mtc/cert/mtc_proof.h"
 #include "mtc/cert/x509_text.h"
 #include "mtc/verify/relying_party.h"
-#include "mtc/wire/pem.h"
 
 namespace mtc::cli {
 
 namespace {
-
-// The first certificate of a PEM file (a chain, possibly with a CERTIFICATE
-// PROPERTIES block), or a DER file.
-Result<std::vector<uint8_t>> LoadCertificate(const std::string& path) {
-  MTC_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
-  if (contents.rfind("-----BEGIN", 0) != 0 &&
-      contents.find("\n-----BEGIN") == std::string::npos) {
-    return std::vector<uint8_t>(contents.begin(), contents.end());
-  }
-  MTC_ASSIGN_OR_RETURN(std::vector<wire::PemBlock> blocks,
-                       wire::PemDecodeAll(contents));
-  for (wire::PemBlock& b : blocks) {
-    if (b.label == "CERTIFICATE") return std::move(b.bytes);
-  }
-  return Error(ErrorCode::kMalformed, path + " holds no CERTIFICATE block");
-}
 
 struct VerifyOptions {
   std::string ca_cert;

@@ -19,7 +19,6 @@
 #include "mtc/crypto/public_key.h"
 #include "mtc/verify/relying_party.h"
 #include "mtc/wire/base64.h"
-#include "mtc/wire/pem.h"
 
 namespace mtc::cli {
 
@@ -43,22 +42,6 @@ int ReportFailure(const std::string& command, const std::string& url,
   return kExitInvalid;
 }
 
-// A certificate file, PEM (its first CERTIFICATE block) or DER, as `mtc
-// verify` reads it.
-Result<std::vector<uint8_t>> LoadCertificateDer(const std::string& path) {
-  MTC_ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
-  if (contents.rfind("-----BEGIN", 0) != 0 &&
-      contents.find("\n-----BEGIN") == std::string::npos) {
-    return std::vector<uint8_t>(contents.begin(), contents.end());
-  }
-  auto blocks = wire::PemDecodeAll(contents);
-  if (!blocks.ok()) return blocks.error().WithContext(path);
-  for (wire::PemBlock& b : *blocks) {
-    if (b.label == "CERTIFICATE") return std::move(b.bytes);
-  }
-  return Error(ErrorCode::kMalformed, path + " holds no CERTIFICATE block");
-}
-
 struct VerifyLogCliOptions {
   std::string url;
   std::string ca_cert;
@@ -78,7 +61,7 @@ int VerifyLog(const VerifyLogCliOptions& o) {
     options.consistent_with.push_back({path, std::move(note).value()});
   }
   for (const std::string& path : o.entries_of) {
-    auto der = LoadCertificateDer(path);
+    auto der = LoadCertificate(path);
     if (!der.ok()) return ReportError("log verify", der.error());
     auto entry = log::CertificateEntryOf(*der, path);
     if (!entry.ok()) return ReportError("log verify", entry.error());
