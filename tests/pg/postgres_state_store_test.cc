@@ -1,7 +1,8 @@
-// The LogStateStore contract (log/storage.h), as tests/log/state_store_test.cc
-// checks it on SQLite and memory, on SqlLogStateStore over a
-// PostgresDatabase; then several store objects (as several CA processes
-// would have) racing on one database.
+// The LogStateStore contract (tests/log/state_store_contract.h), as
+// tests/log/state_store_test.cc runs it on SQLite and memory, on
+// SqlLogStateStore over a PostgresDatabase; then durability and the schema
+// version, and several store objects (as several CA processes would have)
+// racing on one database.
 #include "log/sql_state_store.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "acme/postgres_database.h"
+#include "log/state_store_contract.h"
 #include "mtc/merkle/hash.h"
 #include "pg_cluster_testutil.h"
 
@@ -22,14 +24,9 @@ namespace {
 
 using pg_testing::FreshSchemaConninfo;
 
-TreeHead Head(uint64_t size, uint8_t fill) {
-  TreeHead head;
-  head.size = size;
-  head.root.fill(fill);
-  return head;
-}
-
-const TreeHead kEmpty{0, merkle::EmptyTreeHash()};
+using testing::Head;
+using testing::kEmpty;
+using testing::StateStoreContractTest;
 
 std::unique_ptr<SqlLogStateStore> OpenStore(const std::string& conninfo) {
   auto db = acme::PostgresDatabase::Open(conninfo);
@@ -49,90 +46,19 @@ class PostgresStateStoreTest : public ::testing::Test {
     ASSERT_NE(store_, nullptr);
   }
 
-  static void ExpectCode(const Status& s, ErrorCode code) {
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code(), code) << s.error().ToString();
-  }
-
   std::string conninfo_;
   std::unique_ptr<SqlLogStateStore> store_;
 };
 
-// storage.h: "size 0 and the empty-tree root when nothing was ever
-// committed"; "The CA's current log number (1 on a new CA)".
-TEST_F(PostgresStateStoreTest, NewStore) {
-  for (uint32_t log : {0u, 1u, 7u, 0xffffffffu}) {
-    auto head = store_->GetTreeHead(log);
-    ASSERT_TRUE(head.ok()) << head.error().ToString();
-    EXPECT_EQ(*head, kEmpty);
-    EXPECT_TRUE(store_->GetLandmarks(log)->empty());
-  }
-  EXPECT_EQ(*store_->GetCurrentLog(), 1u);
-}
-
-TEST_F(PostgresStateStoreTest, TreeHeadCompareAndSwap) {
-  ASSERT_TRUE(store_->CompareAndSwapTreeHead(1, kEmpty, Head(10, 1)).ok());
-  EXPECT_EQ(*store_->GetTreeHead(1), Head(10, 1));
-  EXPECT_EQ(*store_->GetTreeHead(2), kEmpty);
-  for (const TreeHead& stale : {kEmpty, Head(10, 2), Head(9, 1)}) {
-    ExpectCode(store_->CompareAndSwapTreeHead(1, stale, Head(20, 3)),
-               ErrorCode::kConflict);
-  }
-  EXPECT_EQ(*store_->GetTreeHead(1), Head(10, 1));
-  ASSERT_TRUE(store_->CompareAndSwapTreeHead(1, Head(10, 1), Head(20, 3)).ok());
-  // Same size, same root: a no-op that succeeds (recovery may re-commit).
-  EXPECT_TRUE(store_->CompareAndSwapTreeHead(1, Head(20, 3), Head(20, 3)).ok());
-  // Sizes are full 64-bit values (stored as BIGINT with the same bits).
-  TreeHead huge = Head(0xfffffffffffffffeu, 9);
-  ASSERT_TRUE(store_->CompareAndSwapTreeHead(1, Head(20, 3), huge).ok());
-  EXPECT_EQ(*store_->GetTreeHead(1), huge);
-  ASSERT_TRUE(store_->CompareAndSwapTreeHead(0xffffffffu, kEmpty, kEmpty).ok());
-  EXPECT_EQ(*store_->GetTreeHead(0xffffffffu), kEmpty);
-}
-
-// store_rules.h: a log never shrinks or forks.
-TEST_F(PostgresStateStoreTest, TreeHeadNeverShrinksOrForks) {
-  ASSERT_TRUE(store_->CompareAndSwapTreeHead(3, kEmpty, Head(10, 1)).ok());
-  for (const TreeHead& bad : {Head(9, 1), Head(10, 2), kEmpty}) {
-    ExpectCode(store_->CompareAndSwapTreeHead(3, Head(10, 1), bad),
-               ErrorCode::kInvalidArgument);
-  }
-  EXPECT_EQ(*store_->GetTreeHead(3), Head(10, 1));
-}
-
-// storage.h: "kConflict unless `number` is exactly the next number and
-// `tree_size` exceeds the last size" (draft §Landmark Tree Sizes).
-TEST_F(PostgresStateStoreTest, Landmarks) {
-  auto conflict = [&](uint32_t log, uint64_t number, uint64_t size) {
-    Status s = store_->AppendLandmark(log, number, size);
-    return !s.ok() && s.error().code() == ErrorCode::kConflict;
-  };
-  EXPECT_TRUE(conflict(1, 0, 0));
-  EXPECT_TRUE(conflict(1, 2, 5));
-  EXPECT_TRUE(conflict(1, 1, 0));
-  ASSERT_TRUE(store_->AppendLandmark(1, 1, 100).ok());
-  EXPECT_TRUE(conflict(1, 1, 200));
-  EXPECT_TRUE(conflict(1, 2, 100));
-  EXPECT_TRUE(conflict(1, 3, 300));
-  ASSERT_TRUE(store_->AppendLandmark(1, 2, 101).ok());
-  ASSERT_TRUE(store_->AppendLandmark(1, 3, 0x7fffffffffffffffu + 5).ok());
-  EXPECT_EQ(*store_->GetLandmarks(1),
-            (std::vector<uint64_t>{100, 101, 0x7fffffffffffffffu + 5}));
-  EXPECT_TRUE(store_->GetLandmarks(2)->empty());
-  ASSERT_TRUE(store_->AppendLandmark(2, 1, 7).ok());
-  EXPECT_EQ(*store_->GetLandmarks(2), std::vector<uint64_t>{7});
-}
-
-TEST_F(PostgresStateStoreTest, CurrentLog) {
-  ExpectCode(store_->CompareAndSwapCurrentLog(2, 3), ErrorCode::kConflict);
-  ASSERT_TRUE(store_->CompareAndSwapCurrentLog(1, 2).ok());
-  EXPECT_EQ(*store_->GetCurrentLog(), 2u);
-  ExpectCode(store_->CompareAndSwapCurrentLog(1, 2), ErrorCode::kConflict);
-  ExpectCode(store_->CompareAndSwapCurrentLog(2, 1),
-             ErrorCode::kInvalidArgument);
-  ASSERT_TRUE(store_->CompareAndSwapCurrentLog(2, 0xffffffffu).ok());
-  EXPECT_EQ(*store_->GetCurrentLog(), 0xffffffffu);
-}
+// The shared contract, each test on a schema of its own.
+INSTANTIATE_TEST_SUITE_P(
+    Postgres, StateStoreContractTest,
+    ::testing::Values(testing::StateStoreFactory{
+        "Postgres",
+        [](std::function<void()>*) -> std::unique_ptr<LogStateStore> {
+          return OpenStore(FreshSchemaConninfo());
+        }}),
+    testing::StateStoreFactoryName);
 
 TEST_F(PostgresStateStoreTest, StatePersistsAcrossReopeningAndVersioned) {
   ASSERT_TRUE(store_->CompareAndSwapTreeHead(1, kEmpty, Head(42, 4)).ok());
