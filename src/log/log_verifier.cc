@@ -303,20 +303,13 @@ Result<CertificateEntry> CertificateEntryOf(
   Result<cert::MtcProof> proof = cert::ParseMtcProof(parsed->signature_value);
   if (!proof.ok()) return malformed("step 2", proof.error().message());
   // Step 3: 0 <= serial <= 2^64 - 1 (the parser admits no negative serial).
-  std::span<const uint8_t> magnitude = parsed->tbs.serial;
-  while (magnitude.size() > 1 && magnitude[0] == 0) {
-    magnitude = magnitude.subspan(1);
-  }
-  if (magnitude.size() > 8) {
-    return malformed("step 3", "serial number exceeds 2^64-1");
-  }
-  uint64_t serial = 0;
-  for (uint8_t b : magnitude) serial = serial << 8 | b;
+  std::optional<uint64_t> serial = cert::SerialValue(parsed->tbs.serial);
+  if (!serial) return malformed("step 3", "serial number exceeds 2^64-1");
   // Step 5: the low 48 bits are the index, the rest the log number.
   CertificateEntry entry;
   entry.name = std::move(name);
-  entry.index = serial & ((uint64_t{1} << 48) - 1);
-  entry.log_number = serial >> 48;
+  entry.index = cert::SerialIndex(*serial);
+  entry.log_number = cert::SerialLogNumber(*serial);
   if (entry.log_number == 0) {
     return malformed("step 5", "log number is 0");
   }

@@ -6,6 +6,7 @@
 #define MTC_CERT_CERTIFICATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -80,6 +81,24 @@ const std::vector<uint8_t>& MtcProofAlgorithmIdentifier();
 // (log_number << 48) | index (§Certificate Format).
 inline uint64_t MtcSerial(uint64_t log_number, uint64_t index) {
   return (log_number << 48) | index;
+}
+
+// §Verifying Certificate Signatures, step 3: a serial number's magnitude
+// (TbsCertificate::serial) as a value in 0..2^64-1, or nullopt when it
+// exceeds 2^64-1. Step 5 splits it: log number serial >> 48, index the low
+// 48 bits.
+inline std::optional<uint64_t> SerialValue(std::span<const uint8_t> magnitude) {
+  while (magnitude.size() > 1 && magnitude[0] == 0) {
+    magnitude = magnitude.subspan(1);
+  }
+  if (magnitude.size() > 8) return std::nullopt;
+  uint64_t serial = 0;
+  for (uint8_t b : magnitude) serial = serial << 8 | b;
+  return serial;
+}
+inline uint64_t SerialLogNumber(uint64_t serial) { return serial >> 48; }
+inline uint64_t SerialIndex(uint64_t serial) {
+  return serial & ((uint64_t{1} << 48) - 1);
 }
 
 // TBSCertificateLogEntry (§Log Entries), its fields' whole DER encodings.

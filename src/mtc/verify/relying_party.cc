@@ -108,13 +108,9 @@ Result<Verified> VerifyCertificateSignature(const RelyingPartyConfig& config,
   if (!proof.ok()) return StepFailed(2, proof.error().message());
   v.proof = std::move(proof).value();
   // Step 3: 0 <= serial <= 2^64 - 1 (the parser admits no negative serial).
-  std::span<const uint8_t> magnitude = cert.tbs.serial;
-  while (magnitude.size() > 1 && magnitude[0] == 0)
-    magnitude = magnitude.subspan(1);
-  if (magnitude.size() > 8)
-    return StepFailed(3, "serial number exceeds 2^64-1");
-  uint64_t serial = 0;
-  for (uint8_t b : magnitude) serial = serial << 8 | b;
+  std::optional<uint64_t> value = cert::SerialValue(cert.tbs.serial);
+  if (!value) return StepFailed(3, "serial number exceeds 2^64-1");
+  uint64_t serial = *value;
   // Step 4.
   for (const SerialRange& r : config.revoked) {
     if (r.Contains(serial)) {
@@ -122,8 +118,8 @@ Result<Verified> VerifyCertificateSignature(const RelyingPartyConfig& config,
     }
   }
   // Step 5.
-  v.index = serial & ((uint64_t{1} << 48) - 1);
-  v.log_number = serial >> 48;
+  v.index = cert::SerialIndex(serial);
+  v.log_number = cert::SerialLogNumber(serial);
   if (v.log_number == 0) return StepFailed(5, "log number is 0");
   // Step 6: the log ID from the CA ID in the issuer.
   auto issuer = cert::ParseCaIdName(cert.tbs.issuer);
