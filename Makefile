@@ -40,7 +40,7 @@ bench: build
 fuzz: bootstrap
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DMTC_FUZZ=ON -DMTC_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
-	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
 	scripts/fuzz $(FUZZ_BUILD)
 
 format:
