@@ -57,6 +57,11 @@ struct Order {
   std::string error_json;  // problem document once invalid, else empty
   std::string certificate_id;  // once valid
   int64_t created_at = 0;
+  // RFC 9773 §5 "replaces": the certificate ID as the client sent it (the
+  // order reflects it), and the certificate (CertificateRecord::id) it
+  // names; both empty when the order replaces nothing.
+  std::string replaces;
+  std::string replaces_certificate_id;
 };
 
 enum class AuthorizationStatus {
@@ -105,7 +110,9 @@ class AcmeStore {
  public:
   virtual ~AcmeStore() = default;
 
-  // Accounts. CreateAccount fails with kConflict when the thumbprint is taken.
+  // Accounts. CreateAccount fails with kConflict when the thumbprint is
+  // taken, or when the account has an eab_kid that another account has
+  // (RFC 8555 §7.3.4: one ACME account per external account key).
   virtual Status CreateAccount(const Account& account) = 0;
   virtual Result<std::optional<Account>> GetAccount(const std::string& id) = 0;
   virtual Result<std::optional<Account>> FindAccountByThumbprint(
@@ -118,7 +125,10 @@ class AcmeStore {
                                   const std::string& new_thumbprint) = 0;
 
   // Orders with their new authorizations (and their challenges), atomically.
-  // `new_authorizations` are those the order does not reuse.
+  // `new_authorizations` are those the order does not reuse. An order that
+  // replaces a certificate (RFC 9773 §5) fails with kConflict when another
+  // order that is not invalid replaces it already, and kInvalidArgument when
+  // the certificate does not exist or is another account's.
   virtual Status CreateOrder(
       const Order& order,
       const std::vector<Authorization>& new_authorizations) = 0;

@@ -45,6 +45,8 @@ constexpr TypeInfo kTypes[] = {
     {ProblemType::kUnsupportedContact, "unsupportedContact", 400},
     {ProblemType::kUnsupportedIdentifier, "unsupportedIdentifier", 400},
     {ProblemType::kUserActionRequired, "userActionRequired", 403},
+    // RFC 9773 §5: "it MUST return an HTTP 409 (Conflict)".
+    {ProblemType::kAlreadyReplaced, "alreadyReplaced", 409},
 };
 
 const TypeInfo& Info(ProblemType type) {
@@ -107,6 +109,9 @@ Problem Problem::AccountDoesNotExist(std::string d) {
 }
 Problem Problem::AlreadyRevoked(std::string d) {
   return Make(ProblemType::kAlreadyRevoked, std::move(d));
+}
+Problem Problem::AlreadyReplaced(std::string d) {
+  return Make(ProblemType::kAlreadyReplaced, std::move(d));
 }
 Problem Problem::BadCsr(std::string d) {
   return Make(ProblemType::kBadCsr, std::move(d));

@@ -17,7 +17,8 @@ namespace mtc::acme {
 inline constexpr std::string_view kProblemContentType =
     "application/problem+json";
 
-// The error types of RFC 8555 §6.7 (the IANA registry of §9.7.4).
+// The error types of RFC 8555 §6.7 (the IANA registry of §9.7.4), then the
+// ones later RFCs added to that registry.
 enum class ProblemType {
   kAccountDoesNotExist,
   kAlreadyRevoked,
@@ -43,6 +44,8 @@ enum class ProblemType {
   kUnsupportedContact,
   kUnsupportedIdentifier,
   kUserActionRequired,
+  // Types registered later, after those of RFC 8555.
+  kAlreadyReplaced,  // RFC 9773 §7.4
 };
 
 // The token after "urn:ietf:params:acme:error:", e.g. "badNonce".
@@ -77,6 +80,9 @@ struct Problem {
 
   static Problem AccountDoesNotExist(std::string detail);
   static Problem AlreadyRevoked(std::string detail);
+  // RFC 9773 §5: 409, a newOrder "replaces" a certificate that another
+  // order replaces already.
+  static Problem AlreadyReplaced(std::string detail);
   static Problem BadCsr(std::string detail);
   static Problem BadNonce(std::string detail);
   static Problem BadPublicKey(std::string detail);

@@ -8,6 +8,7 @@
 
 #include "acme/server_internal.h"
 #include "log/ca_service.h"
+#include "mtc/base/hex.h"
 #include "mtc/crypto/random.h"
 #include "mtc/wire/base64.h"
 
@@ -147,9 +148,31 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+std::optional<std::string> CertIdSerialHex(std::string_view cert_id) {
+  size_t dot = cert_id.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  if (!wire::Base64UrlDecode(cert_id.substr(0, dot)).ok()) return std::nullopt;
+  auto serial = wire::Base64UrlDecode(cert_id.substr(dot + 1));
+  if (!serial.ok() || serial->empty()) return std::nullopt;
+  // The DER INTEGER's contents: drop a sign octet.
+  std::span<const uint8_t> magnitude(*serial);
+  while (magnitude.size() > 1 && magnitude[0] == 0) {
+    magnitude = magnitude.subspan(1);
+  }
+  return HexEncode(magnitude);
+}
+
 }  // namespace internal
 
 using internal::MakeProblem;
+
+namespace {
+
+// The rate limiter forgets finished windows when it tracks this many
+// accounts (CheckRateLimit).
+constexpr size_t kMaxRateLimitedAccounts = 100'000;
+
+}  // namespace
 
 AcmeServer::AcmeServer(AcmeServerOptions options, AcmeStore* store,
                        log::CaService* ca)
@@ -214,7 +237,8 @@ net::Response AcmeServer::Directory() {
     meta["termsOfService"] = options_.terms_of_service;
   if (!options_.website.empty()) meta["website"] = options_.website;
   meta["caaIdentities"] = options_.caa_identities;
-  meta["externalAccountRequired"] = false;
+  // §7.3.4: "true" when newAccount needs an external account binding.
+  meta["externalAccountRequired"] = options_.external_account_required;
   nlohmann::json d = {
       {"newNonce", Url("/acme/new-nonce")},
       {"newAccount", Url("/acme/new-account")},
@@ -382,23 +406,35 @@ net::Response AcmeServer::Handle(const net::Request& request) {
   return Finish(std::move(r));
 }
 
-std::optional<Problem> AcmeServer::CheckRateLimit(
-    const std::string& account_id) {
-  if (options_.orders_per_minute <= 0) return std::nullopt;
-  int64_t minute = Now() / 60;
+std::optional<Problem> AcmeServer::CheckRateLimit(const std::string& account_id,
+                                                  int64_t* retry_after) {
+  const int limit = options_.orders_per_account_per_minute;
+  if (limit <= 0) return std::nullopt;
+  // A fixed window per wall-clock minute: one counter per account, reset
+  // when its minute is over.
+  const int64_t now = Now();
+  const int64_t minute = now / 60;
   std::lock_guard<std::mutex> lock(rate_mu_);
+  if (order_counts_.size() >= kMaxRateLimitedAccounts) {
+    // Bounded memory: forget the accounts whose window is over; that loses
+    // nothing, since their counts start again at zero anyway.
+    std::erase_if(order_counts_,
+                  [minute](const auto& e) { return e.second.first != minute; });
+  }
   auto& [m, count] = order_counts_[account_id];
   if (m != minute) {
     m = minute;
     count = 0;
   }
-  if (++count > options_.orders_per_minute) {
+  if (count >= limit) {
+    // §6.6: "the server MAY include a Retry-After header field"; the
+    // window ends at the next minute.
+    *retry_after = (minute + 1) * 60 - now;
     return MakeProblem(ProblemType::kRateLimited, 429,
-                       "more than " +
-                           std::to_string(options_.orders_per_minute) +
-                           " new orders this minute");
+                       "more than " + std::to_string(limit) +
+                           " new orders by this account this minute");
   }
-  if (order_counts_.size() > 100'000) order_counts_.clear();
+  count++;
   return std::nullopt;
 }
 

@@ -20,7 +20,13 @@
 //
 // Decisions where RFC 8555 lets the server choose:
 //   - newOrder refuses notBefore/notAfter (malformed): every certificate has
-//     the CA's max_cert_lifetime from issuance;
+//     the CA's max_cert_lifetime from issuance; and "profile": none offered;
+//   - newOrder takes RFC 9773 §5 "replaces": a certificate of the same
+//     account, sharing an identifier, not already replaced by an order that
+//     is not invalid (else 409 alreadyReplaced);
+//   - external account binding (§7.3.4) when keys are configured: HS256,
+//     HS384, HS512; one account per key ID;
+//   - an optional per-account limit on newOrder requests per minute (§6.6);
 //   - dns identifiers get http-01, dns-01 and tls-alpn-01; wildcards dns-01
 //     only; ip identifiers http-01 only (RFC 8738 §7: no dns-01; its
 //     tls-alpn-01 reverse-name form is not offered);
@@ -83,8 +89,17 @@ struct AcmeServerOptions {
   int validation_threads = 8;
   int issuance_threads = 16;
   size_t max_queued = 10'000;
-  // Per-account limit on newOrder requests per minute (0: none).
-  int orders_per_minute = 0;
+  // Per-account limit on newOrder requests per minute (0: none). Beyond it
+  // newOrder answers 429 rateLimited with a Retry-After up to the next
+  // minute (RFC 8555 §6.6). Counted per process: several `mtc ca serve`
+  // processes sharing one store each allow this many.
+  int orders_per_account_per_minute = 0;
+  // External account binding (RFC 8555 §7.3.4): whether newAccount must
+  // carry one (directory meta "externalAccountRequired"), and the MAC keys
+  // by key ID. A binding is verified whenever keys are configured.
+  bool external_account_required = false;
+  std::map<std::string, std::vector<uint8_t>, std::less<>>
+      external_account_keys;
 };
 
 class AcmeServer {
@@ -152,6 +167,11 @@ class AcmeServer {
   // and a stale one to invalid; returns the order as it now is.
   Result<Order> RefreshOrder(Order order);
   nlohmann::json OrderJson(const Order& order) const;
+  // RFC 9773 §5: checks a newOrder's "replaces" for the account and the
+  // order's identifiers and records it in *order; a problem when refused.
+  std::optional<Problem> CheckReplaces(
+      const nlohmann::json& replaces, const Account& account,
+      const std::vector<Identifier>& identifiers, Order* order);
   nlohmann::json AuthorizationJson(const Authorization& authz) const;
   nlohmann::json ChallengeJson(const Challenge& challenge) const;
   void RunValidation(Challenge challenge, Authorization authz,
@@ -174,8 +194,10 @@ class AcmeServer {
                             std::string_view cert_id);
   net::Response RevokedList();
 
-  // The account's rate limit; a problem when it is exceeded.
-  std::optional<Problem> CheckRateLimit(const std::string& account_id);
+  // Counts a newOrder of the account; a rateLimited problem (RFC 8555 §6.6)
+  // when it exceeds the limit, with the seconds to wait in *retry_after.
+  std::optional<Problem> CheckRateLimit(const std::string& account_id,
+                                        int64_t* retry_after);
 
   const AcmeServerOptions options_;
   AcmeStore* const store_;
@@ -191,7 +213,7 @@ class AcmeServer {
   size_t in_flight_ = 0;  // guarded by in_flight_mu_
 
   std::mutex rate_mu_;
-  // account id -> (minute, orders in it); guarded by rate_mu_.
+  // account id -> (minute, newOrder requests in it); guarded by rate_mu_.
   std::map<std::string, std::pair<int64_t, int>> order_counts_;
 };
 

@@ -2,6 +2,7 @@
 // deactivation, the orders list, key rollover.
 #include <algorithm>
 
+#include "acme/eab.h"
 #include "acme/server.h"
 #include "acme/server_internal.h"
 
@@ -109,24 +110,57 @@ net::Response AcmeServer::NewAccount(const net::Request& request) {
         ProblemType::kUserActionRequired, 403,
         "agree to the terms of service at " + options_.terms_of_service));
   }
+  // §7.3.4. A binding is verified whenever keys are configured; without
+  // keys it is ignored, and then (MUST NOT) not reflected in the account.
+  const bool bound = payload.contains("externalAccountBinding") &&
+                     !options_.external_account_keys.empty();
+  if (bound) {
+    auto kid = VerifyExternalAccountBinding(
+        payload.at("externalAccountBinding"), a.jws.url, *a.jws.jwk,
+        options_.external_account_keys);
+    if (!kid.ok()) {
+      return ProblemResponse(internal::ProblemFromError(kid.error()));
+    }
+    account.eab_kid = std::move(kid).value();
+  } else if (options_.external_account_required) {
+    return ProblemResponse(MakeProblem(
+        ProblemType::kExternalAccountRequired, 403,
+        "this CA requires an externalAccountBinding in newAccount (RFC 8555 "
+        "§7.3.4)"));
+  }
   account.id = NewId();
   account.jwk_json = a.jws.jwk->ToJson().dump();
   account.thumbprint = thumbprint;
   account.created_at = Now();
   Status created = store_->CreateAccount(account);
   if (!created.ok()) {
-    // Another request created it first: answer as for an existing one.
     if (created.error().code() == ErrorCode::kConflict) {
+      // Another request created it first: answer as for an existing one.
       auto again = store_->FindAccountByThumbprint(thumbprint);
       if (again.ok() && again->has_value()) {
         net::Response r = internal::JsonResponse(200, AccountJson(**again));
         r.AddHeader("Location", Url("/acme/acct/" + (*again)->id));
         return r;
       }
+      // Otherwise the key ID is bound to another account already: one
+      // external account, one ACME account.
+      if (bound) {
+        return ProblemResponse(MakeProblem(
+            ProblemType::kUnauthorized, 403,
+            "externalAccountBinding: key identifier \"" + account.eab_kid +
+                "\" is bound to another account"));
+      }
     }
     return ProblemResponse(internal::ProblemFromError(created.error()));
   }
-  net::Response r = internal::JsonResponse(201, AccountJson(account));
+  nlohmann::json body = AccountJson(account);
+  // §7.3.4: the account object returned "MUST include an
+  // "externalAccountBinding" field with the same value as the field in the
+  // request".
+  if (bound) {
+    body["externalAccountBinding"] = payload.at("externalAccountBinding");
+  }
+  net::Response r = internal::JsonResponse(201, body);
   r.AddHeader("Location", Url("/acme/acct/" + account.id));
   return r;
 }

@@ -42,6 +42,13 @@ std::optional<std::string> PathId(std::string_view path,
 // Lower-cases ASCII.
 std::string AsciiLower(std::string_view s);
 
+// The serial number an RFC 9773 §4.1 certID names, as
+// CertificateRecord::serial_hex (lower-case hex of its magnitude); nullopt
+// when `cert_id` is not base64url(keyIdentifier) "." base64url(serial).
+// Our certificates carry no authority key identifier (their issuer is a CA
+// ID, not a key), so the first part is not compared.
+std::optional<std::string> CertIdSerialHex(std::string_view cert_id);
+
 }  // namespace mtc::acme::internal
 
 #endif  // MTC_ACME_SERVER_INTERNAL_H_

@@ -127,7 +127,62 @@ nlohmann::json AcmeServer::OrderJson(const Order& o) const {
     auto error = ParseJson(o.error_json);
     if (error.ok()) j["error"] = *error;
   }
+  // RFC 9773 §5: the server "MUST reflect that field in the response and in
+  // subsequent requests for the corresponding Order object".
+  if (!o.replaces.empty()) j["replaces"] = o.replaces;
   return j;
+}
+
+std::optional<Problem> AcmeServer::CheckReplaces(
+    const nlohmann::json& replaces, const Account& account,
+    const std::vector<Identifier>& identifiers, Order* order) {
+  // RFC 9773 §5: "replaces" is a certID as in §4.1.
+  if (!replaces.is_string()) {
+    return MakeProblem(ProblemType::kMalformed, 400,
+                       "replaces must be a certID string (RFC 9773 §5)");
+  }
+  const std::string& cert_id = replaces.get_ref<const std::string&>();
+  auto serial = internal::CertIdSerialHex(cert_id);
+  if (!serial) {
+    return MakeProblem(ProblemType::kMalformed, 400,
+                       "replaces: \"" + cert_id + "\" is not a certID");
+  }
+  auto record = store_->FindCertificateBySerial(*serial);
+  if (!record.ok()) return internal::ProblemFromError(record.error());
+  // "Servers SHOULD check that the identified certificate and the New Order
+  // request correspond to the same ACME Account, that they share at least
+  // one identifier, and that the identified certificate has not already
+  // been marked as replaced by a different Order that is not "invalid"."
+  // The first two are checked here; the last in the store, atomically with
+  // the order's creation.
+  if (!record->has_value()) {
+    return MakeProblem(ProblemType::kMalformed, 404,
+                       "replaces: this CA issued no certificate " + cert_id);
+  }
+  const CertificateRecord& replaced = **record;
+  if (replaced.account_id != account.id) {
+    return MakeProblem(ProblemType::kUnauthorized, 403,
+                       "replaces: the certificate belongs to another account");
+  }
+  auto replaced_order = store_->GetOrder(replaced.order_id);
+  if (!replaced_order.ok()) {
+    return internal::ProblemFromError(replaced_order.error());
+  }
+  bool shared = false;
+  if (replaced_order->has_value()) {
+    for (const Identifier& id : (*replaced_order)->identifiers) {
+      shared = shared || std::find(identifiers.begin(), identifiers.end(),
+                                   id) != identifiers.end();
+    }
+  }
+  if (!shared) {
+    return MakeProblem(
+        ProblemType::kMalformed, 400,
+        "replaces: the certificate shares no identifier with this order");
+  }
+  order->replaces = cert_id;
+  order->replaces_certificate_id = replaced.id;
+  return std::nullopt;
 }
 
 Result<Order> AcmeServer::RefreshOrder(Order order) {
@@ -191,9 +246,10 @@ net::Response AcmeServer::NewOrder(const net::Request& request) {
   if (auto* p = std::get_if<Problem>(&checked)) return ProblemResponse(*p);
   Authenticated& a = std::get<Authenticated>(checked);
   const Account& account = *a.account;
-  if (auto limited = CheckRateLimit(account.id)) {
+  int64_t retry_after = 0;
+  if (auto limited = CheckRateLimit(account.id, &retry_after)) {
     net::Response r = ProblemResponse(*limited);
-    r.AddHeader("Retry-After", std::to_string(60 - Now() % 60));
+    r.AddHeader("Retry-After", std::to_string(retry_after));
     return r;
   }
   const nlohmann::json& payload = a.payload;
@@ -250,6 +306,12 @@ net::Response AcmeServer::NewOrder(const net::Request& request) {
 
   int64_t now = Now();
   Order order;
+  if (payload.contains("replaces")) {
+    if (auto p = CheckReplaces(payload.at("replaces"), account, identifiers,
+                               &order)) {
+      return ProblemResponse(*p);
+    }
+  }
   order.id = NewId();
   order.account_id = account.id;
   order.expires = now + options_.order_lifetime.count();
@@ -300,7 +362,15 @@ net::Response AcmeServer::NewOrder(const net::Request& request) {
   }
   order.status = all_reused ? OrderStatus::kReady : OrderStatus::kPending;
   Status s = store_->CreateOrder(order, fresh);
-  if (!s.ok()) return ProblemResponse(internal::ProblemFromError(s.error()));
+  if (!s.ok()) {
+    // The store's kConflict for an order replacing a certificate: another
+    // order replaced it first (RFC 9773 §5).
+    if (s.error().code() == ErrorCode::kConflict &&
+        !order.replaces_certificate_id.empty()) {
+      return ProblemResponse(Problem::AlreadyReplaced(s.error().message()));
+    }
+    return ProblemResponse(internal::ProblemFromError(s.error()));
+  }
   net::Response r = internal::JsonResponse(201, OrderJson(order));
   r.AddHeader("Location", Url("/acme/order/" + order.id));
   return r;

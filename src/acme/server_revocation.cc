@@ -154,25 +154,13 @@ net::Response AcmeServer::RevokeCert(const net::Request& request) {
 
 net::Response AcmeServer::RenewalInfo(const net::Request& /*request*/,
                                       std::string_view cert_id) {
-  // RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial). Our
-  // certificates carry no AKI (their issuer is a CA ID, not a key), so the
-  // first part is not checked; the serial names the entry.
-  size_t dot = cert_id.find('.');
-  if (dot == std::string_view::npos) {
+  // RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial).
+  auto serial_hex = internal::CertIdSerialHex(cert_id);
+  if (!serial_hex) {
     return ProblemResponse(
         MakeProblem(ProblemType::kMalformed, 400, "bad certID"));
   }
-  auto serial = wire::Base64UrlDecode(cert_id.substr(dot + 1));
-  if (!serial.ok() || serial->empty()) {
-    return ProblemResponse(
-        MakeProblem(ProblemType::kMalformed, 400, "bad certID serial"));
-  }
-  // The DER INTEGER's contents: drop a sign octet.
-  std::vector<uint8_t> magnitude = *serial;
-  while (magnitude.size() > 1 && magnitude[0] == 0) {
-    magnitude.erase(magnitude.begin());
-  }
-  auto record = store_->FindCertificateBySerial(HexEncode(magnitude));
+  auto record = store_->FindCertificateBySerial(*serial_hex);
   if (!record.ok()) {
     return ProblemResponse(internal::ProblemFromError(record.error()));
   }

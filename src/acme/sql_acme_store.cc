@@ -72,9 +72,13 @@ CREATE TABLE orders (
   profile TEXT NOT NULL,
   error_json TEXT NOT NULL,
   certificate_id TEXT NOT NULL,
-  created_at ${int} NOT NULL
+  created_at ${int} NOT NULL,
+  replaces TEXT NOT NULL DEFAULT '',
+  replaces_certificate_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX orders_of_account ON orders (account_id, seq);
+${replacing_index};
+${eab_kid_index};
 CREATE TABLE authorizations (
   seq ${seq},
   id TEXT NOT NULL UNIQUE,
@@ -118,6 +122,34 @@ CREATE TABLE certificates (
 CREATE INDEX certificates_revoked ON certificates (revoked_at)
   WHERE revoked = 1;
 )sql";
+
+// RFC 9773 §5: a certificate is replaced by at most one order that is not
+// invalid; RFC 8555 §7.3.4: an external account key binds one account. The
+// database enforces both, so that concurrent requests cannot both pass.
+constexpr std::string_view kReplacingIndex =
+    "CREATE UNIQUE INDEX orders_replacing ON orders (replaces_certificate_id) "
+    "WHERE replaces_certificate_id <> '' AND status <> 'invalid'";
+constexpr std::string_view kEabKidIndex =
+    "CREATE UNIQUE INDEX accounts_eab_kid ON accounts (eab_kid) "
+    "WHERE eab_kid <> ''";
+
+// Version 1 had neither "replaces" nor the indexes above. Its databases are
+// brought to version 2 in place (PrepareSchema).
+constexpr std::string_view kMigrationFrom1 =
+    "ALTER TABLE orders ADD COLUMN replaces TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE orders ADD COLUMN replaces_certificate_id TEXT NOT NULL "
+    "DEFAULT ''";
+
+std::string Schema(SqlDialect dialect) {
+  std::string schema = log::SchemaForDialect(kSchemaTemplate, dialect);
+  for (auto [placeholder, text] :
+       {std::pair{std::string_view("${replacing_index}"), kReplacingIndex},
+        std::pair{std::string_view("${eab_kid_index}"), kEabKidIndex}}) {
+    size_t at = schema.find(placeholder);
+    schema.replace(at, placeholder.size(), text);
+  }
+  return schema;
+}
 
 // Lists are stored as JSON arrays. JSON holds only UTF-8 (and
 // nlohmann::json would throw on anything else).
@@ -211,7 +243,8 @@ Result<Account> ReadAccount(const SqlRow& row) {
 
 constexpr const char* kOrderColumns =
     "id, account_id, status, expires, identifiers, authorization_ids, "
-    "not_before, not_after, profile, error_json, certificate_id, created_at";
+    "not_before, not_after, profile, error_json, certificate_id, created_at, "
+    "replaces, replaces_certificate_id";
 
 Result<Order> ReadOrder(const SqlRow& row) {
   Order o;
@@ -231,6 +264,8 @@ Result<Order> ReadOrder(const SqlRow& row) {
   MTC_ASSIGN_OR_RETURN(o.error_json, row.Text(9));
   MTC_ASSIGN_OR_RETURN(o.certificate_id, row.Text(10));
   MTC_ASSIGN_OR_RETURN(o.created_at, row.Int(11));
+  MTC_ASSIGN_OR_RETURN(o.replaces, row.Text(12));
+  MTC_ASSIGN_OR_RETURN(o.replaces_certificate_id, row.Text(13));
   return o;
 }
 
@@ -372,12 +407,28 @@ Identifier AuthorizationIdentifier(const Identifier& id, bool* wildcard) {
   return Identifier{id.type, id.value.substr(kWildcard.size())};
 }
 
+// A version 1 database becomes version 2 in place, in the caller's kSchema
+// transaction (which excludes other processes migrating it too); any other
+// database is left to log::CreateOrCheckSchema.
+Status MigrateFromVersion1(SqlTransaction& tx) {
+  MTC_ASSIGN_OR_RETURN(std::optional<int64_t> version,
+                       log::RecordedSchemaVersion(tx, "acme"));
+  if (version != 1) return OkStatus();
+  MTC_RETURN_IF_ERROR(tx.ExecuteScript(kMigrationFrom1));
+  MTC_RETURN_IF_ERROR(tx.ExecuteScript(kReplacingIndex));
+  MTC_RETURN_IF_ERROR(tx.ExecuteScript(kEabKidIndex));
+  MTC_RETURN_IF_ERROR(
+      tx.Execute("UPDATE mtc_schema SET version = 2 WHERE component = $1",
+                 {std::string("acme")}));
+  return OkStatus();
+}
+
 }  // namespace
 
 Status SqlAcmeStore::PrepareSchema(SqlDatabase& db) {
-  return log::CreateOrCheckSchema(
-      db, "acme", kSchemaVersion,
-      log::SchemaForDialect(kSchemaTemplate, db.dialect()));
+  MTC_RETURN_IF_ERROR(db.InTransaction(SqlMode::kSchema, MigrateFromVersion1));
+  return log::CreateOrCheckSchema(db, "acme", kSchemaVersion,
+                                  Schema(db.dialect()));
 }
 
 Result<std::unique_ptr<SqlAcmeStore>> SqlAcmeStore::Open(
@@ -400,6 +451,17 @@ Status SqlAcmeStore::CreateAccount(const Account& account) {
     if (holder.has_value()) {
       return Error(ErrorCode::kConflict,
                    "an account with key " + account.thumbprint + " exists");
+    }
+    if (!account.eab_kid.empty()) {
+      MTC_ASSIGN_OR_RETURN(
+          std::optional<SqlRow> bound,
+          tx.QueryOne("SELECT id FROM accounts WHERE eab_kid = $1",
+                      {account.eab_kid}));
+      if (bound.has_value()) {
+        return Error(ErrorCode::kConflict, "external account key " +
+                                               account.eab_kid +
+                                               " is bound to an account");
+      }
     }
     MTC_ASSIGN_OR_RETURN(std::string contact,
                          StringsToJson(account.contact, "contact"));
@@ -499,13 +561,47 @@ Status SqlAcmeStore::CreateOrder(
     MTC_ASSIGN_OR_RETURN(
         std::string authorization_ids,
         StringsToJson(order.authorization_ids, "authorization ID"));
+    if (!order.replaces_certificate_id.empty()) {
+      // RFC 9773 §5; the unique index orders_replacing backs this check up
+      // against a concurrent order.
+      MTC_ASSIGN_OR_RETURN(
+          std::optional<SqlRow> cert,
+          tx.QueryOne("SELECT account_id FROM certificates WHERE id = $1",
+                      {order.replaces_certificate_id}));
+      std::string owner;
+      if (cert.has_value()) {
+        MTC_ASSIGN_OR_RETURN(owner, cert->Text(0));
+      }
+      if (!cert.has_value() || owner != order.account_id) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "order " + order.id + " replaces certificate " +
+                         order.replaces_certificate_id +
+                         ", which is not its account's");
+      }
+      MTC_ASSIGN_OR_RETURN(
+          std::optional<SqlRow> replacing,
+          tx.QueryOne("SELECT id FROM orders WHERE replaces_certificate_id = "
+                      "$1 AND status <> 'invalid'",
+                      {order.replaces_certificate_id}));
+      if (replacing.has_value()) {
+        MTC_ASSIGN_OR_RETURN(std::string by, replacing->Text(0));
+        return Error(ErrorCode::kConflict,
+                     "certificate " + order.replaces_certificate_id +
+                         " is already replaced by order " + by);
+      }
+    } else if (!order.replaces.empty()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "order " + order.id + " replaces no known certificate");
+    }
     MTC_RETURN_IF_ERROR(tx.Execute(
         std::string("INSERT INTO orders (") + kOrderColumns +
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+            "$13, $14)",
         {order.id, order.account_id, kOrderStatus.ToText(order.status),
          Int(order.expires), identifiers, authorization_ids,
          Int(order.not_before), Int(order.not_after), order.profile,
-         order.error_json, order.certificate_id, Int(order.created_at)}));
+         order.error_json, order.certificate_id, Int(order.created_at),
+         order.replaces, order.replaces_certificate_id}));
     for (const Authorization& authz : new_authorizations) {
       MTC_RETURN_IF_ERROR(tx.Execute(
           std::string("INSERT INTO authorizations (") + kAuthorizationColumns +

@@ -21,6 +21,8 @@
 //   (§7.1.6), else kConflict and nothing changes;
 // - PutCertificate needs the certificate's account to be its order's, and
 //   at most one certificate per order and per (log, index);
+// - an account's eab_kid (when set) and an order's replaced certificate
+//   (while the order is not invalid) are unique, by index too;
 // - a missing resource is kNotFound.
 #ifndef MTC_ACME_SQL_ACME_STORE_H_
 #define MTC_ACME_SQL_ACME_STORE_H_
@@ -39,10 +41,12 @@ namespace mtc::acme {
 class SqlAcmeStore : public AcmeStore {
  public:
   // Schema version of the tables below (component "acme" of mtc_schema).
-  static constexpr int64_t kSchemaVersion = 1;
+  // Version 2 added orders.replaces (RFC 9773 §5) and the unique indexes on
+  // replaced certificates and external account key IDs.
+  static constexpr int64_t kSchemaVersion = 2;
 
-  // Creates the schema if the database has none; kUnsupported for another
-  // schema version.
+  // Creates the schema if the database has none and brings a version 1
+  // database to version 2; kUnsupported for another schema version.
   static Result<std::unique_ptr<SqlAcmeStore>> Open(
       std::unique_ptr<log::SqlDatabase> db);
 

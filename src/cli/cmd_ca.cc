@@ -12,6 +12,7 @@
 
 #include "acme/acme_tls.h"
 #include "acme/server.h"
+#include "acme/server_options.h"
 #include "acme/shared_sequencer.h"
 #include "acme/stores.h"
 #include "cli_util.h"
@@ -149,7 +150,7 @@ Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca,
   MTC_RETURN_IF_ERROR(acme::EnsureAcmeTlsFiles(dir, c.host));
   AcmeEndpoint e;
   MTC_ASSIGN_OR_RETURN(e.store, acme::OpenAcmeStore(c, dir));
-  acme::AcmeServerOptions options;
+  acme::AcmeServerOptions options = acme::AcmeServerOptionsFromConfig(c);
   net::ServerOptions http;
   http.listen = acme_listen.empty() ? c.acme_listen : acme_listen;
   http.threads = 4;
@@ -164,11 +165,6 @@ Result<AcmeEndpoint> StartAcme(const std::string& dir, log::CaService& ca,
         return server->Handle(r);
       }));
   options.base_url = "https://" + net::FormatHostPort(c.host, e.http->port());
-  options.validation.http01_port = c.http01_port;
-  options.validation.tls_alpn01_port = c.tls_alpn01_port;
-  options.validation.resolve_all_to = c.resolve_all_to;
-  options.validation.dns_resolver = c.dns_resolver;
-  options.landmark_retry_spread = c.landmark_retry_spread;
   e.server = std::make_unique<acme::AcmeServer>(options, e.store.get(), &ca);
   ready->store(e.server.get());
   return e;

@@ -4,10 +4,12 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <set>
 
 #include "mtc/base/toml_string.h"
 #include "mtc/cert/trust_anchor_id.h"
 #include "mtc/crypto/signature_algorithm.h"
+#include "mtc/wire/base64.h"
 #include "net/url.h"
 
 namespace mtc::log {
@@ -16,6 +18,43 @@ namespace {
 
 Error Invalid(const std::string& key, const std::string& why) {
   return Error(ErrorCode::kInvalidArgument, key + ": " + why);
+}
+
+constexpr int64_t kMaxOrdersPerAccountPerMinute = 1'000'000;
+constexpr size_t kMaxEabKidLength = 255;
+constexpr size_t kMinEabKeyBytes = 32;
+constexpr size_t kMaxEabKeyBytes = 1024;
+
+// The [[eab]] tables: kid and base64url hmac_key (RFC 8555 §7.3.4: "The MAC
+// key SHOULD be provided in base64url-encoded form").
+Status ParseEabKeys(const toml::table& t, const std::string& path,
+                    std::vector<EabKeyConfig>* out) {
+  const toml::node* node = t.get("eab");
+  if (node == nullptr) return OkStatus();
+  const toml::array* keys = node->as_array();
+  if (keys == nullptr) {
+    return Error(ErrorCode::kMalformed, path + ": eab must be [[eab]] tables");
+  }
+  for (const toml::node& n : *keys) {
+    const toml::table* k = n.as_table();
+    if (k == nullptr) {
+      return Error(ErrorCode::kMalformed, path + ": [[eab]] is not a table");
+    }
+    auto kid = (*k)["kid"].value<std::string>();
+    auto key = (*k)["hmac_key"].value<std::string>();
+    if (!kid || !key) {
+      return Error(ErrorCode::kInvalidArgument,
+                   path + ": eab: each [[eab]] needs kid and hmac_key strings");
+    }
+    auto decoded = wire::Base64UrlDecode(*key);
+    if (!decoded.ok()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   path + ": eab: hmac_key of kid \"" + *kid +
+                       "\" is not unpadded base64url");
+    }
+    out->push_back(EabKeyConfig{*kid, std::move(decoded).value()});
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -102,6 +141,40 @@ Status CaConfig::Validate() const {
       return Invalid("witness", "needs name, url and vkey");
     }
   }
+  if (orders_per_account_per_minute < 0 ||
+      orders_per_account_per_minute > kMaxOrdersPerAccountPerMinute) {
+    return Invalid("orders_per_account_per_minute",
+                   "must be 0 (no limit) .. " +
+                       std::to_string(kMaxOrdersPerAccountPerMinute));
+  }
+  std::set<std::string> kids;
+  for (const EabKeyConfig& k : eab_keys) {
+    // RFC 8555 §7.3.4: "The key identifier MUST be an ASCII string"; we
+    // also keep it printable, since it appears in logs and the store.
+    bool printable = !k.kid.empty() && k.kid.size() <= kMaxEabKidLength;
+    for (char ch : k.kid) printable = printable && ch > ' ' && ch <= '~';
+    if (!printable) {
+      return Invalid("eab", "kid \"" + k.kid + "\" must be 1.." +
+                                std::to_string(kMaxEabKidLength) +
+                                " printable ASCII characters");
+    }
+    if (!kids.insert(k.kid).second) {
+      return Invalid("eab", "kid \"" + k.kid + "\" appears twice");
+    }
+    // RFC 7518 §3.2: an HMAC key at least as long as the hash output (256
+    // bits for HS256, which every client sends) MUST be used.
+    if (k.hmac_key.size() < kMinEabKeyBytes ||
+        k.hmac_key.size() > kMaxEabKeyBytes) {
+      return Invalid("eab", "hmac_key of kid \"" + k.kid + "\" must be " +
+                                std::to_string(kMinEabKeyBytes) + ".." +
+                                std::to_string(kMaxEabKeyBytes) + " bytes");
+    }
+  }
+  if (external_account_required && eab_keys.empty()) {
+    return Invalid("external_account_required",
+                   "true, but no [[eab]] key is configured: no account could "
+                   "ever be created");
+  }
   return OkStatus();
 }
 
@@ -134,6 +207,25 @@ Result<CaConfig> LoadCaConfig(const std::string& path) {
   if (auto v = t["max_log_number"].value<int64_t>()) {
     c.max_log_number = static_cast<uint32_t>(*v);
   }
+  // The ACME keys are strict about their types: a limit or a requirement
+  // that silently fell back to its default would weaken the CA unnoticed.
+  if (const toml::node* n = t.get("orders_per_account_per_minute")) {
+    auto v = n->value_exact<int64_t>();
+    if (!v) {
+      return Error(ErrorCode::kInvalidArgument,
+                   path + ": orders_per_account_per_minute: not an integer");
+    }
+    c.orders_per_account_per_minute = *v;
+  }
+  if (const toml::node* n = t.get("external_account_required")) {
+    auto v = n->value_exact<bool>();
+    if (!v) {
+      return Error(ErrorCode::kInvalidArgument,
+                   path + ": external_account_required: not true or false");
+    }
+    c.external_account_required = *v;
+  }
+  MTC_RETURN_IF_ERROR(ParseEabKeys(t, path, &c.eab_keys));
   struct DurationKey {
     const char* key;
     std::chrono::milliseconds* ms;
@@ -226,6 +318,24 @@ std::string FormatCaConfig(const CaConfig& c) {
   out += "storage = " + q(c.storage) + "\n";
   out += "# The highest log number the CA certificate's maxSerial admits.\n";
   out += "max_log_number = " + std::to_string(c.max_log_number) + "\n";
+  out +=
+      "# ACME: newOrder requests one account may send per minute; more get "
+      "429\n"
+      "# rateLimited with Retry-After (RFC 8555 §6.6). 0 means no limit, "
+      "the\n"
+      "# default: a new CA serves its operator's own clients and benchmarks, "
+      "which\n"
+      "# a limit would only slow down; a CA open to others should set one.\n";
+  out += "orders_per_account_per_minute = " +
+         std::to_string(c.orders_per_account_per_minute) + "\n";
+  out +=
+      "# ACME: whether newAccount must carry an external account binding "
+      "signed\n"
+      "# with one of the [[eab]] keys below (RFC 8555 §7.3.4). A binding is "
+      "checked\n"
+      "# whenever one is sent.\n";
+  out += std::string("external_account_required = ") +
+         (c.external_account_required ? "true" : "false") + "\n";
   out += "\n# Witnesses to ask for cosignatures, one [[witness]] table each:\n";
   out += "# [[witness]]\n# name = \"oid/1.3.6.1.4.1.32473.2.1\"\n";
   out +=
@@ -238,6 +348,17 @@ std::string FormatCaConfig(const CaConfig& c) {
            "\nvkey = " + q(w.vkey) +
            "\nrequired = " + (w.required ? "true" : "false") +
            "\ntimeout = " + q(FormatDuration(w.timeout)) + "\n";
+  }
+  out +=
+      "\n# External account binding keys (RFC 8555 §7.3.4), one [[eab]] table "
+      "each:\n"
+      "# the key ID and the base64url (unpadded) HMAC key, at least 32 bytes, "
+      "handed\n"
+      "# to the account holder. They are secrets: keep this file private.\n";
+  out += "# [[eab]]\n# kid = \"customer-1\"\n# hmac_key = \"<base64url>\"\n";
+  for (const EabKeyConfig& k : c.eab_keys) {
+    out += "\n[[eab]]\nkid = " + q(k.kid) +
+           "\nhmac_key = " + q(wire::Base64UrlEncode(k.hmac_key)) + "\n";
   }
   return out;
 }

@@ -22,6 +22,14 @@ struct WitnessConfig {
   std::chrono::milliseconds timeout{5000};
 };
 
+// An external account binding key (RFC 8555 §7.3.4): the operator hands the
+// key ID and the MAC key to a customer outside ACME, and a newAccount request
+// proves knowledge of the key with an HMAC over the account key.
+struct EabKeyConfig {
+  std::string kid;                // an ASCII key identifier (§7.3.4 MUST)
+  std::vector<uint8_t> hmac_key;  // written base64url in mtc.toml
+};
+
 struct CaConfig {
   std::string ca_id = "32473.1";
   std::string algorithm = "ml-dsa-44";
@@ -40,6 +48,13 @@ struct CaConfig {
   // The highest log number the CA certificate's maxSerial admits.
   uint32_t max_log_number = 15;
   std::vector<WitnessConfig> witnesses;
+  // ACME: newOrder requests one account may send per minute; 0 means no
+  // limit (RFC 8555 §6.6 rateLimited).
+  int64_t orders_per_account_per_minute = 0;
+  // ACME: whether newAccount must carry an externalAccountBinding, and the
+  // keys that may sign one (the [[eab]] tables).
+  bool external_account_required = false;
+  std::vector<EabKeyConfig> eab_keys;
 
   // "http://<log_listen>": the CA prefix URL; log N is at "<prefix>/N".
   std::string LogPrefixUrl(uint32_t log_number) const;

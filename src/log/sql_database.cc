@@ -89,18 +89,27 @@ std::string SchemaForDialect(std::string_view schema, SqlDialect dialect) {
   return sql;
 }
 
+Result<std::optional<int64_t>> RecordedSchemaVersion(
+    SqlTransaction& tx, std::string_view component) {
+  MTC_RETURN_IF_ERROR(
+      tx.ExecuteScript("CREATE TABLE IF NOT EXISTS mtc_schema ("
+                       " component TEXT PRIMARY KEY, version BIGINT NOT NULL)"));
+  MTC_ASSIGN_OR_RETURN(
+      std::optional<SqlRow> row,
+      tx.QueryOne("SELECT version FROM mtc_schema WHERE component = $1",
+                  {std::string(component)}));
+  if (!row.has_value()) return std::optional<int64_t>();
+  MTC_ASSIGN_OR_RETURN(int64_t version, row->Int(0));
+  return std::optional<int64_t>(version);
+}
+
 Status CreateOrCheckSchema(SqlDatabase& db, std::string_view component,
                            int64_t version, std::string_view ddl) {
   return db.InTransaction(SqlMode::kSchema, [&](SqlTransaction& tx) -> Status {
-    MTC_RETURN_IF_ERROR(tx.ExecuteScript(
-        "CREATE TABLE IF NOT EXISTS mtc_schema ("
-        " component TEXT PRIMARY KEY, version BIGINT NOT NULL)"));
-    MTC_ASSIGN_OR_RETURN(
-        std::optional<SqlRow> row,
-        tx.QueryOne("SELECT version FROM mtc_schema WHERE component = $1",
-                    {std::string(component)}));
-    if (row.has_value()) {
-      MTC_ASSIGN_OR_RETURN(int64_t found, row->Int(0));
+    MTC_ASSIGN_OR_RETURN(std::optional<int64_t> recorded,
+                         RecordedSchemaVersion(tx, component));
+    if (recorded.has_value()) {
+      int64_t found = *recorded;
       if (found != version) {
         return Error(ErrorCode::kUnsupported,
                      std::string(component) + " schema has version " +

@@ -136,6 +136,12 @@ std::string SchemaForDialect(std::string_view schema, SqlDialect dialect);
 Status CreateOrCheckSchema(SqlDatabase& db, std::string_view component,
                            int64_t version, std::string_view ddl);
 
+// The version table mtc_schema records for `component` (creating the table
+// if absent): nullopt for a component never created. For migrations, in
+// their kSchema transaction.
+Result<std::optional<int64_t>> RecordedSchemaVersion(
+    SqlTransaction& tx, std::string_view component);
+
 }  // namespace mtc::log
 
 #endif  // MTC_LOG_SQL_DATABASE_H_

@@ -14,14 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<std::string> Links(const net::Response& r) {
-  std::vector<std::string> out;
-  auto range = r.headers.equal_range("Link");
-  for (auto it = range.first; it != range.second; ++it)
-    out.push_back(it->second);
-  return out;
-}
-
 TEST_F(AcmeServerTest, DirectoryListsResourcesAndMeta) {
   net::Response r = server_->Handle(Get("/directory"));
   ASSERT_EQ(r.status, 200);
@@ -104,57 +96,6 @@ TEST_F(AcmeServerTest, KeyRollover) {
   EXPECT_EQ(old.status, 400) << old.body;
   EXPECT_EQ(ProblemType(old), "malformed");
 }
-
-class AcmeIssuanceTest : public AcmeServerTest {
- protected:
-  // Runs an order for `names` through http-01 and finalize; returns the
-  // order body once valid.
-  nlohmann::json Issue(const TestKey& key, const std::string& kid,
-                       const std::vector<std::string>& names,
-                       const crypto::PrivateKey& cert_key) {
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& n : names) ids.push_back({{"type", "dns"}, {"value", n}});
-    net::Response created = Send(key, kid, "/acme/new-order",
-                                 nlohmann::json{{"identifiers", ids}}.dump());
-    EXPECT_EQ(created.status, 201) << created.body;
-    std::string order_path = PathOf(std::string(*created.Header("Location")));
-    nlohmann::json order = Body(created);
-    for (const auto& authz_url : order["authorizations"]) {
-      std::string authz_path = PathOf(authz_url.get<std::string>());
-      nlohmann::json authz = Body(Send(key, kid, authz_path, ""));
-      if (authz["status"] == "valid") continue;  // reused
-      EXPECT_EQ(authz["status"], "pending");
-      for (const auto& c : authz["challenges"]) {
-        if (c["type"] != "http-01") continue;
-        auto jwk = Jwk::Parse(key.Jwk());
-        Provision(c["token"],
-                  KeyAuthorization(c["token"].get<std::string>(), *jwk));
-        net::Response started = Send(key, kid, PathOf(c["url"]), "{}");
-        EXPECT_EQ(started.status, 200) << started.body;
-        EXPECT_TRUE(started.Header("Retry-After").has_value());
-        auto links = Links(started);
-        EXPECT_NE(
-            std::find(links.begin(), links.end(),
-                      "<" + authz_url.get<std::string>() + ">;rel=\"up\""),
-            links.end());
-      }
-      authz = PollUntilNot(key, kid, authz_path, {"pending"});
-      EXPECT_EQ(authz["status"], "valid") << authz.dump();
-    }
-    order = PollUntilNot(key, kid, order_path, {"pending"});
-    EXPECT_EQ(order["status"], "ready") << order.dump();
-    std::vector<uint8_t> csr = MakeCsr(cert_key, cert_key, names);
-    net::Response fin =
-        Send(key, kid, PathOf(order["finalize"]),
-             nlohmann::json{{"csr", wire::Base64UrlEncode(csr)}}.dump());
-    EXPECT_EQ(fin.status, 200) << fin.body;
-    EXPECT_EQ(Body(fin)["status"], "processing");
-    EXPECT_TRUE(fin.Header("Retry-After").has_value());
-    order = PollUntilNot(key, kid, order_path, {"processing"});
-    EXPECT_EQ(order["status"], "valid") << order.dump();
-    return order;
-  }
-};
 
 TEST_F(AcmeIssuanceTest, Http01OrderToCertificate) {
   TestKey key;

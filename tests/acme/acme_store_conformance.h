@@ -186,6 +186,8 @@ inline void ExpectSameOrder(const Order& a, const Order& b) {
   EXPECT_EQ(a.error_json, b.error_json);
   EXPECT_EQ(a.certificate_id, b.certificate_id);
   EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.replaces, b.replaces);
+  EXPECT_EQ(a.replaces_certificate_id, b.replaces_certificate_id);
 }
 
 inline void ExpectSameChallenge(const Challenge& a, const Challenge& b) {
@@ -691,6 +693,67 @@ TEST_P(AcmeStoreConformanceTest, CertificateSerialAndEntryAreUnique) {
   // A failed put leaves the order processing.
   EXPECT_EQ((*store_->GetOrder("o2"))->status, OrderStatus::kProcessing);
   EXPECT_TRUE(store_->PutCertificate(MakeCertificate("c2", "o2", 6)).ok());
+}
+
+// RFC 8555 §7.3.4: an external account key binds one account; accounts
+// without a binding (empty eab_kid) are not constrained by it.
+TEST_P(AcmeStoreConformanceTest, ExternalAccountKeyBindsOneAccount) {
+  ASSERT_TRUE(store_->CreateAccount(MakeAccount("a1")).ok());
+  Account same_kid = MakeAccount("a2");
+  same_kid.eab_kid = "kid-a1";
+  ExpectCode(store_->CreateAccount(same_kid), ErrorCode::kConflict);
+  EXPECT_FALSE(store_->GetAccount("a2")->has_value());
+  for (const char* id : {"a3", "a4"}) {
+    Account unbound = MakeAccount(id);
+    unbound.eab_kid = "";
+    Status s = store_->CreateAccount(unbound);
+    EXPECT_TRUE(s.ok()) << s.error().ToString();
+  }
+  EXPECT_EQ((*store_->GetAccount("a1"))->eab_kid, "kid-a1");
+}
+
+// RFC 9773 §5: an order replaces a certificate of its own account, and a
+// certificate is replaced by at most one order that is not invalid.
+TEST_P(AcmeStoreConformanceTest, OneLiveOrderReplacesACertificate) {
+  CreateSimpleOrder("o1", OrderStatus::kProcessing);
+  ASSERT_TRUE(store_->PutCertificate(MakeCertificate("c1", "o1", 1)).ok());
+  auto replacing = [&](const std::string& id, const std::string& account) {
+    Order o = MakeOrder(id, account, {{"dns", "o1.example"}}, {id + "-authz"});
+    o.replaces = "AA.q8E";
+    o.replaces_certificate_id = "c1";
+    return o;
+  };
+  Order r1 = replacing("r1", "acct");
+  Status s = store_->CreateOrder(
+      r1, {MakeAuthz("r1-authz", "acct", "o1.example", false)});
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  ExpectSameOrder(**store_->GetOrder("r1"), r1);
+  // A second live replacement is refused and leaves nothing behind.
+  ExpectCode(
+      store_->CreateOrder(replacing("r2", "acct"),
+                          {MakeAuthz("r2-authz", "acct", "o1.example", false)}),
+      ErrorCode::kConflict);
+  EXPECT_FALSE(store_->GetOrder("r2")->has_value());
+  EXPECT_FALSE(store_->GetAuthorization("r2-authz")->has_value());
+  // Another account's certificate, or none at all.
+  ASSERT_TRUE(store_->CreateAccount(MakeAccount("other")).ok());
+  ExpectCode(store_->CreateOrder(
+                 replacing("r3", "other"),
+                 {MakeAuthz("r3-authz", "other", "o1.example", false)}),
+             ErrorCode::kInvalidArgument);
+  Order unknown = replacing("r4", "acct");
+  unknown.replaces_certificate_id = "missing";
+  ExpectCode(store_->CreateOrder(
+                 unknown, {MakeAuthz("r4-authz", "acct", "o1.example", false)}),
+             ErrorCode::kInvalidArgument);
+  // Once the replacing order is invalid, another may replace the
+  // certificate.
+  Order failed = r1;
+  failed.status = OrderStatus::kInvalid;
+  ASSERT_TRUE(store_->UpdateOrder(failed, OrderStatus::kPending).ok());
+  s = store_->CreateOrder(replacing("r5", "acct"),
+                          {MakeAuthz("r5-authz", "acct", "o1.example", false)});
+  EXPECT_TRUE(s.ok()) << s.error().ToString();
 }
 
 TEST_P(AcmeStoreConformanceTest, RevocationOnceAndListed) {

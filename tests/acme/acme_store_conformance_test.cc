@@ -81,15 +81,95 @@ TEST(SqliteAcmeStoreTest, UsesWalAndRecordsSchemaVersion) {
   EXPECT_EQ(QueryText(db, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(
       QueryText(db, "SELECT version FROM mtc_schema WHERE component = 'acme'"),
-      "1");
+      std::to_string(SqlAcmeStore::kSchemaVersion));
   // A database of a future version is refused, not misread.
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE mtc_schema SET version = 2", nullptr,
-                         nullptr, nullptr),
+  std::string future = "UPDATE mtc_schema SET version = " +
+                       std::to_string(SqlAcmeStore::kSchemaVersion + 1);
+  ASSERT_EQ(sqlite3_exec(db, future.c_str(), nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto reopened = SqliteAcmeStore::Open(path);
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.error().code(), ErrorCode::kUnsupported);
+}
+
+// The schema `mtc` wrote as version 1, before orders could replace a
+// certificate (RFC 9773 §5), with one account and one order in it.
+constexpr const char* kVersion1Database = R"sql(
+CREATE TABLE mtc_schema (component TEXT PRIMARY KEY, version BIGINT NOT NULL);
+INSERT INTO mtc_schema VALUES ('acme', 1);
+CREATE TABLE accounts (id TEXT PRIMARY KEY, jwk_json TEXT NOT NULL,
+  thumbprint TEXT NOT NULL UNIQUE, status TEXT NOT NULL, contact TEXT NOT NULL,
+  terms_agreed INTEGER NOT NULL, eab_kid TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE orders (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES accounts (id),
+  status TEXT NOT NULL, expires INTEGER NOT NULL, identifiers TEXT NOT NULL,
+  authorization_ids TEXT NOT NULL, not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL, profile TEXT NOT NULL, error_json TEXT NOT NULL,
+  certificate_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX orders_of_account ON orders (account_id, seq);
+CREATE TABLE authorizations (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL REFERENCES accounts (id),
+  identifier_type TEXT NOT NULL, identifier_value TEXT NOT NULL,
+  wildcard INTEGER NOT NULL, status TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX authorizations_for_reuse ON authorizations
+  (account_id, identifier_type, identifier_value, wildcard, status);
+CREATE TABLE challenges (id TEXT PRIMARY KEY,
+  authorization_id TEXT NOT NULL REFERENCES authorizations (id),
+  position INTEGER NOT NULL, type TEXT NOT NULL, token TEXT NOT NULL,
+  status TEXT NOT NULL, validated INTEGER NOT NULL, error_json TEXT NOT NULL,
+  UNIQUE (authorization_id, position));
+CREATE TABLE certificates (id TEXT PRIMARY KEY,
+  order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),
+  account_id TEXT NOT NULL REFERENCES accounts (id),
+  log_number INTEGER NOT NULL, entry_index INTEGER NOT NULL,
+  serial_hex TEXT NOT NULL UNIQUE, standalone_pem TEXT NOT NULL,
+  tbs_entry BLOB NOT NULL, spki_sha256 BLOB NOT NULL,
+  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,
+  revoked INTEGER NOT NULL, revocation_reason INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL, UNIQUE (log_number, entry_index));
+CREATE INDEX certificates_revoked ON certificates (revoked_at)
+  WHERE revoked = 1;
+INSERT INTO accounts VALUES ('a1', '{}', 't1', 'valid', '[]', 1, 'kid-1', 5);
+INSERT INTO orders (id, account_id, status, expires, identifiers,
+  authorization_ids, not_before, not_after, profile, error_json,
+  certificate_id, created_at)
+  VALUES ('o1', 'a1', 'pending', 9, '[]', '[]', 0, 0, '', '', '', 6);
+)sql";
+
+TEST(SqliteAcmeStoreTest, MigratesVersion1InPlace) {
+  TempDir dir;
+  std::string path = dir.Sub("acme.db");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, kVersion1Database, nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = SqliteAcmeStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.error().ToString();
+  auto order = (*store)->GetOrder("o1");
+  ASSERT_TRUE(order.ok() && order->has_value()) << order.error().ToString();
+  EXPECT_EQ((*order)->replaces, "");
+  EXPECT_EQ((*order)->created_at, 6);
+  // The version 2 rules hold on the old rows.
+  Account same_kid;
+  same_kid.id = "a2";
+  same_kid.jwk_json = "{}";
+  same_kid.thumbprint = "t2";
+  same_kid.eab_kid = "kid-1";
+  auto created = (*store)->CreateAccount(same_kid);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code(), ErrorCode::kConflict);
+  store->reset();
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(
+      QueryText(db, "SELECT version FROM mtc_schema WHERE component = 'acme'"),
+      "2");
+  sqlite3_close(db);
+  // Opening again finds version 2 and migrates nothing.
+  EXPECT_TRUE(SqliteAcmeStore::Open(path).ok());
 }
 
 TEST(SqliteAcmeStoreTest, OpenFailures) {

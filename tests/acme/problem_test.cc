@@ -55,6 +55,14 @@ TEST(ProblemTest, EveryRfc8555TypeHasItsUrn) {
   EXPECT_EQ(names.size(), std::size(kRfc8555Types));
 }
 
+// RFC 9773 §7.4 registers "alreadyReplaced"; §5 fixes its status at 409.
+TEST(ProblemTest, AlreadyReplacedFromRfc9773) {
+  EXPECT_EQ(ProblemTypeName(ProblemType::kAlreadyReplaced), "alreadyReplaced");
+  Problem p = Problem::AlreadyReplaced("x");
+  EXPECT_EQ(p.type, "urn:ietf:params:acme:error:alreadyReplaced");
+  EXPECT_EQ(p.status, 409);
+}
+
 TEST(ProblemTest, StatusesTheRfcFixes) {
   // §6.2, §6.5: 400; §7.4: orderNotReady 403; §6.6 with RFC 6585: 429.
   EXPECT_EQ(Problem::BadNonce("x").status, 400);

@@ -61,8 +61,12 @@ TEST(PostgresAcmeStoreTest, SchemaVersionIsRecordedAndChecked) {
       "SELECT version FROM mtc_schema WHERE component = 'acme'", {});
   ASSERT_TRUE(rows.ok()) << rows.error().ToString();
   ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ(*rows->front().Int(0), 1);
-  ASSERT_TRUE((*conn)->RunScript("UPDATE mtc_schema SET version = 2").ok());
+  EXPECT_EQ(*rows->front().Int(0), SqlAcmeStore::kSchemaVersion);
+  // A version this program does not know is refused, not misread.
+  ASSERT_TRUE((*conn)
+                  ->RunScript("UPDATE mtc_schema SET version = " +
+                              std::to_string(SqlAcmeStore::kSchemaVersion + 1))
+                  .ok());
   auto future = PostgresAcmeStore::Open(conninfo);
   ASSERT_FALSE(future.ok());
   EXPECT_EQ(future.error().code(), ErrorCode::kUnsupported);
