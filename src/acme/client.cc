@@ -310,7 +310,8 @@ Result<Authorization> ParseAuthorization(const json& object, std::string url) {
 // ---------------------------------------------------------------------------
 // AcmeClient.
 
-AcmeClient::AcmeClient(Directory directory, net::HttpClient http,
+AcmeClient::AcmeClient(Directory directory,
+                       std::shared_ptr<net::HttpClientPool> http,
                        PollOptions poll)
     : directory_(std::move(directory)), http_(std::move(http)), poll_(poll) {}
 AcmeClient::AcmeClient(AcmeClient&&) noexcept = default;
@@ -319,14 +320,23 @@ AcmeClient::~AcmeClient() = default;
 
 Result<AcmeClient> AcmeClient::Create(Directory directory,
                                       ClientOptions options) {
-  auto http = net::HttpClient::Create(options.http);
+  auto http = net::HttpClientPool::Create(options.http, 1);
   if (!http.ok()) return http.error();
   return AcmeClient(std::move(directory), std::move(*http), options.poll);
 }
 
+Result<AcmeClient> AcmeClient::Create(
+    Directory directory, ClientOptions options,
+    std::shared_ptr<net::HttpClientPool> http) {
+  if (http == nullptr) {
+    return Error(ErrorCode::kInvalidArgument, "AcmeClient without HTTP");
+  }
+  return AcmeClient(std::move(directory), std::move(http), options.poll);
+}
+
 Result<AcmeClient> AcmeClient::Connect(std::string directory_url,
                                        ClientOptions options) {
-  auto http = net::HttpClient::Create(options.http);
+  auto http = net::HttpClientPool::Create(options.http, 1);
   if (!http.ok()) return http.error();
   net::ClientRequest request;
   request.url = directory_url;
@@ -342,7 +352,7 @@ Result<AcmeClient> AcmeClient::Connect(std::string directory_url,
 
 Result<AcmeReply> AcmeClient::Send(const net::ClientRequest& request) {
   ++requests_;
-  auto response = http_.Do(request);
+  auto response = http_->Do(request);
   if (!response.ok()) {
     return response.error().WithContext(request.method + " " + request.url);
   }

@@ -4,8 +4,10 @@
 // and the MTC draft's optional alternate (draft §ACME Extensions).
 //
 // Blocking: each call makes its HTTP requests in the calling thread and
-// polls by sleeping. Not thread-safe: one AcmeClient (one kept-alive HTTP
-// connection and its nonce) per thread; accounts may be shared.
+// polls by sleeping. Not thread-safe: one AcmeClient (and its nonce) per
+// thread; accounts may be shared, and so may the connections: clients made
+// with one net::HttpClientPool borrow its kept-alive connections request by
+// request.
 //
 // Errors: transport failures keep net::HttpClient's codes; an ACME server
 // that answers with an error status becomes an Error whose message names
@@ -23,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -173,6 +176,10 @@ class AcmeClient {
   // Uses a directory fetched before (by another thread's client).
   static Result<AcmeClient> Create(Directory directory,
                                    ClientOptions options = {});
+  // The same, sending through `http` (made with options.http), which other
+  // clients may share.
+  static Result<AcmeClient> Create(Directory directory, ClientOptions options,
+                                   std::shared_ptr<net::HttpClientPool> http);
 
   AcmeClient(AcmeClient&&) noexcept;
   AcmeClient& operator=(AcmeClient&&) noexcept;
@@ -224,7 +231,8 @@ class AcmeClient {
   uint64_t bad_nonce_retries() const { return bad_nonce_retries_; }
 
  private:
-  AcmeClient(Directory directory, net::HttpClient http, PollOptions poll);
+  AcmeClient(Directory directory, std::shared_ptr<net::HttpClientPool> http,
+             PollOptions poll);
 
   // Signs and sends; `kid` empty means a "jwk" header.
   Result<AcmeReply> SignedPost(const AccountKey& key, const std::string& kid,
@@ -241,7 +249,7 @@ class AcmeClient {
                         std::string_view what);
 
   Directory directory_;
-  net::HttpClient http_;
+  std::shared_ptr<net::HttpClientPool> http_;
   PollOptions poll_;
   std::string nonce_;  // the last Replay-Nonce not yet used
   uint64_t requests_ = 0;

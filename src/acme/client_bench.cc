@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -49,7 +50,8 @@ class ProvidedToken {
 
 Result<Issuance> Issue(AcmeClient& client, const Account& account,
                        const std::vector<Identifier>& identifiers,
-                       Http01Responder& responder, bool poll_alternate) {
+                       Http01Responder& responder, bool poll_alternate,
+                       const crypto::PrivateKey* certificate_key) {
   auto order = client.NewOrder(account, identifiers);
   if (!order.ok()) return order.error();
   Issuance out;
@@ -77,14 +79,18 @@ Result<Issuance> Issue(AcmeClient& client, const Account& account,
     if (!done.ok()) return done.error();
   }
 
-  // §7.4: finalize with a CSR for a fresh key naming exactly the
-  // identifiers.
+  // §7.4: finalize with a CSR naming exactly the identifiers.
   auto names = NamesFor(identifiers);
   if (!names.ok()) return names.error();
-  auto key = crypto::PrivateKey::Generate(
-      crypto::SignatureAlgorithm::kEcdsaP256Sha256);
-  if (!key.ok()) return key.error();
-  auto csr = BuildCsr(*key, *names);
+  std::optional<crypto::PrivateKey> fresh_key;
+  if (certificate_key == nullptr) {
+    auto key = crypto::PrivateKey::Generate(
+        crypto::SignatureAlgorithm::kEcdsaP256Sha256);
+    if (!key.ok()) return key.error();
+    fresh_key.emplace(std::move(*key));
+    certificate_key = &*fresh_key;
+  }
+  auto csr = BuildCsr(*certificate_key, *names);
   if (!csr.ok()) return csr.error();
   auto finalized = client.Finalize(account, *order, *csr);
   if (!finalized.ok()) return finalized.error();
@@ -149,11 +155,20 @@ Result<BenchReport> RunAcmeBench(
   int workers = static_cast<int>(std::min<uint64_t>(
       options.concurrency, std::max<uint64_t>(options.orders, 1)));
 
+  if (options.connections < 0) {
+    return Error(ErrorCode::kInvalidArgument, "connections must be >= 0");
+  }
+  size_t connections =
+      options.connections > 0
+          ? static_cast<size_t>(options.connections)
+          : static_cast<size_t>(std::min(workers, kDefaultConnections));
+  auto pool = net::HttpClientPool::Create(options.client.http, connections);
+  if (!pool.ok()) return pool.error();
   // Every worker's client is set up before the clock starts.
   std::vector<AcmeClient> clients;
   clients.reserve(workers);
   for (int i = 0; i < workers; ++i) {
-    auto client = AcmeClient::Create(options.directory, options.client);
+    auto client = AcmeClient::Create(options.directory, options.client, *pool);
     if (!client.ok()) return client.error();
     clients.push_back(std::move(*client));
   }
@@ -172,6 +187,12 @@ Result<BenchReport> RunAcmeBench(
   auto start = std::chrono::steady_clock::now();
   auto worker = [&](AcmeClient& client) {
     std::optional<Account> worker_account;
+    std::optional<crypto::PrivateKey> worker_key;
+    if (!options.certificate_key_per_order) {
+      auto key = crypto::PrivateKey::Generate(
+          crypto::SignatureAlgorithm::kEcdsaP256Sha256);
+      if (key.ok()) worker_key.emplace(std::move(*key));
+    }
     for (;;) {
       if (std::chrono::steady_clock::now() - start > options.max_duration) {
         break;
@@ -199,7 +220,9 @@ Result<BenchReport> RunAcmeBench(
                        ? options.ip_address
                        : std::to_string(i) + "-" + run_label + "." +
                              options.name_suffix;
-        issued = Issue(client, *account, {id}, responder);
+        issued =
+            Issue(client, *account, {id}, responder,
+                  /*poll_alternate=*/true, worker_key ? &*worker_key : nullptr);
       }
       double ms = std::chrono::duration<double, std::milli>(
                       std::chrono::steady_clock::now() - t0)
@@ -275,6 +298,7 @@ Result<BenchReport> RunAcmeBench(
     report.requests += c.requests();
     report.bad_nonce_retries += c.bad_nonce_retries();
   }
+  report.connections_opened = (*pool)->connections_opened();
   return report;
 }
 

@@ -13,6 +13,7 @@
 #include "acme/client.h"
 #include "acme/client_http01.h"
 #include "mtc/base/result.h"
+#include "mtc/crypto/private_key.h"
 
 namespace mtc::acme::client {
 
@@ -31,20 +32,25 @@ struct Issuance {
 
 // RFC 8555 §7.4 from a newly created order to the certificate: fetches each
 // authorization, answers its http-01 challenge through `responder` (§8.3),
-// waits for it to become valid, finalizes with a CSR for a fresh P-256 key
-// naming exactly the identifiers, waits for the order, downloads the
-// certificate, and polls its optional alternate once when
-// `poll_alternate`. Authorizations already valid (reused, §7.1.3) are
-// skipped.
+// waits for it to become valid, finalizes with a CSR naming exactly the
+// identifiers, waits for the order, downloads the certificate, and polls
+// its optional alternate once when `poll_alternate`. The CSR is for
+// `certificate_key`, or for a fresh P-256 key when it is null.
+// Authorizations already valid (reused, §7.1.3) are skipped.
 Result<Issuance> Issue(AcmeClient& client, const Account& account,
                        const std::vector<Identifier>& identifiers,
-                       Http01Responder& responder, bool poll_alternate = true);
+                       Http01Responder& responder, bool poll_alternate = true,
+                       const crypto::PrivateKey* certificate_key = nullptr);
 
 struct BenchOptions {
   Directory directory;  // fetched once by the caller
   ClientOptions client;
   uint64_t orders = 100;
+  // Issuances in flight at once, one thread each.
   int concurrency = 8;
+  // HTTPS connections the workers share (net::HttpClientPool); 0 means
+  // min(concurrency, kDefaultConnections).
+  int connections = 0;
   // "ip": every order names `ip_address` (RFC 8738; needs no DNS);
   // "dns": order i names "<i>-<random>.<name_suffix>", which the server
   // must resolve to the responder.
@@ -52,12 +58,19 @@ struct BenchOptions {
   std::string ip_address = "127.0.0.1";
   std::string name_suffix = "acme-bench.test";
   // true: a new account (and key) for every order, so no authorization is
-  // ever reused; false: one account per worker.
+  // ever reused; false: one account per worker (with "dns" identifiers,
+  // each order still names a new name, so it still needs its own
+  // authorization and challenge).
   bool account_per_order = true;
+  // true: each CSR is for a fresh P-256 key; false: each worker generates
+  // one key and puts it in a new CSR for every order.
+  bool certificate_key_per_order = true;
   // No order starts after this much time; orders left unstarted count as
   // errors, so a server that stops answering ends the run.
   std::chrono::milliseconds max_duration{600'000};
 };
+
+inline constexpr int kDefaultConnections = 64;
 
 struct BenchProgress {
   uint64_t done = 0;
@@ -76,6 +89,7 @@ struct BenchReport {
   double max_ms = 0;
   uint64_t requests = 0;
   uint64_t bad_nonce_retries = 0;
+  uint64_t connections_opened = 0;
   uint64_t alternates_ok = 0;             // answered 200
   uint64_t alternates_pending = 0;        // answered 202
   uint64_t alternates_absent = 0;         // certificate had no such link
@@ -84,7 +98,9 @@ struct BenchReport {
 };
 
 // Runs `options.orders` issuances on `options.concurrency` threads, each
-// with its own AcmeClient, answering challenges through `responder`.
+// with its own AcmeClient (and nonce), all sending through one pool of
+// `options.connections` connections, answering challenges through
+// `responder`.
 // `progress` (may be empty) is called about once a second from a separate
 // thread. Fails only when no client can be set up; failed issuances are
 // counted in the report.

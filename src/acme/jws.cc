@@ -1,8 +1,10 @@
 #include "acme/jws.h"
 
 #include <array>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "mtc/crypto/public_key.h"
@@ -212,6 +214,42 @@ Status RejectMembers(const json& jwk, std::string_view kty,
   return OkStatus();
 }
 
+// EC account keys decoded before, by curve and point. Every request of an
+// account carries (or names) the same key, and decoding a point (the curve's
+// set-up, the on-curve check) cost more CPU than verifying the signature.
+// PublicKey copies share one immutable OpenSSL key, so handing one out to
+// several threads is safe. Bounded: when full, it starts over.
+class EcKeyCache {
+ public:
+  static EcKeyCache& Get() {
+    static EcKeyCache* cache = new EcKeyCache();
+    return *cache;
+  }
+
+  Result<crypto::PublicKey> FromRaw(crypto::SignatureAlgorithm alg,
+                                    std::span<const uint8_t> point) {
+    std::string key(1, static_cast<char>(alg));
+    key.append(reinterpret_cast<const char*>(point.data()), point.size());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = keys_.find(key);
+      if (it != keys_.end()) return it->second;
+    }
+    MTC_ASSIGN_OR_RETURN(crypto::PublicKey made,
+                         crypto::PublicKey::FromRaw(alg, point));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (keys_.size() >= kMaxKeys) keys_.clear();
+    keys_.emplace(std::move(key), made);
+    return made;
+  }
+
+ private:
+  static constexpr size_t kMaxKeys = 16384;
+
+  std::mutex mu_;
+  std::unordered_map<std::string, crypto::PublicKey> keys_;  // guarded by mu_
+};
+
 Result<std::string> CurveOf(const json& jwk) {
   auto it = jwk.find("crv");
   if (it == jwk.end() || !it->is_string()) {
@@ -275,7 +313,7 @@ Result<Jwk> Jwk::Parse(const json& jwk) {
     point.push_back(0x04);
     point.insert(point.end(), x.begin(), x.end());
     point.insert(point.end(), y.begin(), y.end());
-    auto key = crypto::PublicKey::FromRaw(sig_alg, point);
+    auto key = EcKeyCache::Get().FromRaw(sig_alg, point);
     if (!key.ok()) {
       return JwkError(ErrorCode::kMalformed,
                       "invalid " + crv + " key: " + key.error().message());

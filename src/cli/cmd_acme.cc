@@ -26,10 +26,12 @@ struct BenchFlags {
   int http01_port = 5002;
   uint64_t orders = 100;
   int concurrency = 8;
+  int connections = 0;
   std::string identifier_type = "ip";
   std::string ip = "127.0.0.1";
   std::string name_suffix = "acme-bench.test";
   std::string account = "per-order";
+  std::string certificate_key = "per-order";
   int poll_interval_ms = 50;
   int max_poll_wait_ms = 1000;
   int timeout_s = 120;
@@ -88,10 +90,12 @@ int RunBench(const BenchFlags& f) {
   options.client = client;
   options.orders = f.orders;
   options.concurrency = f.concurrency;
+  options.connections = f.connections;
   options.identifier_type = f.identifier_type;
   options.ip_address = f.ip;
   options.name_suffix = f.name_suffix;
   options.account_per_order = f.account == "per-order";
+  options.certificate_key_per_order = f.certificate_key == "per-order";
   options.max_duration = std::chrono::seconds(f.max_seconds);
 
   std::vector<double> cpu_before;
@@ -119,13 +123,15 @@ int RunBench(const BenchFlags& f) {
   std::fprintf(
       stderr,
       "acme-bench: %llu issued in %.2f s (%llu orders, concurrency %d, "
-      "account %s, %s identifiers); max_ms %.1f; %llu requests, "
+      "account %s, certificate key %s, %s identifiers); max_ms %.1f; "
+      "%llu requests on %llu connections, "
       "%llu badNonce retries; optional alternate: %llu 200, %llu "
       "202, %llu absent; http-01 answers %llu\n",
       static_cast<unsigned long long>(report->issued), report->seconds,
       static_cast<unsigned long long>(f.orders), f.concurrency,
-      f.account.c_str(), f.identifier_type.c_str(), report->max_ms,
-      static_cast<unsigned long long>(report->requests),
+      f.account.c_str(), f.certificate_key.c_str(), f.identifier_type.c_str(),
+      report->max_ms, static_cast<unsigned long long>(report->requests),
+      static_cast<unsigned long long>(report->connections_opened),
       static_cast<unsigned long long>(report->bad_nonce_retries),
       static_cast<unsigned long long>(report->alternates_ok),
       static_cast<unsigned long long>(report->alternates_pending),
@@ -184,6 +190,11 @@ void RegisterAcmeCommands(CLI::App& app, int* exit_code) {
                    "Issuances in flight at once (one thread each)")
       ->capture_default_str();
   bench
+      ->add_option("--connections", f->connections,
+                   "HTTPS connections the threads share (0: the smaller "
+                   "of --concurrency and 64)")
+      ->capture_default_str();
+  bench
       ->add_option("--identifier-type", f->identifier_type,
                    "ip: every order names --ip (RFC 8738, no DNS needed); "
                    "dns: order i names <i>-<run>.<--name-suffix>")
@@ -199,6 +210,12 @@ void RegisterAcmeCommands(CLI::App& app, int* exit_code) {
       ->add_option("--account", f->account,
                    "per-order: a new account for every order (no "
                    "authorization reuse); per-worker: one per thread")
+      ->check(CLI::IsMember({"per-order", "per-worker"}))
+      ->capture_default_str();
+  bench
+      ->add_option("--certificate-key", f->certificate_key,
+                   "per-order: each CSR is for a fresh P-256 key; "
+                   "per-worker: one key per thread, a new CSR per order")
       ->check(CLI::IsMember({"per-order", "per-worker"}))
       ->capture_default_str();
   bench

@@ -117,15 +117,35 @@ std::string Origin(const Url& url) {
          FormatHostPort(url.host, url.port);
 }
 
+// The context that trusts OpenSSL's default paths, made once per process and
+// shared by every client without a CA file. Loading the system bundle parses
+// every certificate in it (about 150, several ms of CPU): done per client,
+// that cost dominated an ACME server whose http-01 validations each make a
+// client (and need no TLS at all).
+Result<std::shared_ptr<asio::ssl::context>> DefaultTrustContext() {
+  static const Result<std::shared_ptr<asio::ssl::context>> context =
+      []() -> Result<std::shared_ptr<asio::ssl::context>> {
+    MTC_ASSIGN_OR_RETURN(std::unique_ptr<asio::ssl::context> made,
+                         internal::MakeClientTlsContext(""));
+    return std::shared_ptr<asio::ssl::context>(std::move(made));
+  }();
+  return context;
+}
+
 }  // namespace
 
 class HttpClient::Impl {
  public:
   explicit Impl(ClientOptions options) : options_(std::move(options)) {}
 
+  // A CA file is loaded now, so that a bad one fails Create(); the default
+  // trust is shared and loaded at the first https:// request.
   Status Configure() {
-    MTC_ASSIGN_OR_RETURN(ssl_context_,
-                         internal::MakeClientTlsContext(options_.ca_file));
+    if (!options_.ca_file.empty()) {
+      MTC_ASSIGN_OR_RETURN(std::unique_ptr<asio::ssl::context> context,
+                           internal::MakeClientTlsContext(options_.ca_file));
+      ssl_context_ = std::move(context);
+    }
     return OkStatus();
   }
 
@@ -164,10 +184,12 @@ class HttpClient::Impl {
       const ClientRequest& request, const Url& url) const;
 
   const ClientOptions options_;
-  std::unique_ptr<asio::ssl::context> ssl_context_;
   // Serializes Do(); guards everything below.
   mutable std::mutex mu_;
   asio::io_context ioc_{1};
+  // Set by Configure() for a CA file, else at the first https:// request.
+  // Shared: SSL_CTX is safe to use from several threads.
+  std::shared_ptr<asio::ssl::context> ssl_context_;
   std::unique_ptr<Connection> connection_;
   uint64_t connections_opened_ = 0;
 };
@@ -320,6 +342,11 @@ HttpClient::Impl::Connect(const Url& url, Clock::time_point deadline) {
     connection->tcp = std::make_unique<beast::tcp_stream>(std::move(tcp));
     co_return std::move(connection);
   }
+  if (ssl_context_ == nullptr) {
+    Result<std::shared_ptr<asio::ssl::context>> shared = DefaultTrustContext();
+    if (!shared.ok()) co_return shared.error();
+    ssl_context_ = *shared;
+  }
   connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(
       std::move(tcp), *ssl_context_);
   SSL* ssl = connection->tls->native_handle();
@@ -423,6 +450,55 @@ Result<Response> HttpClient::Post(std::string_view url, std::string body,
 
 uint64_t HttpClient::connections_opened() const {
   return impl_->connections_opened();
+}
+
+Result<std::shared_ptr<HttpClientPool>> HttpClientPool::Create(
+    ClientOptions options, size_t size) {
+  if (size == 0) {
+    return Error(ErrorCode::kInvalidArgument, "an empty HttpClient pool");
+  }
+  std::shared_ptr<HttpClientPool> pool(
+      new HttpClientPool(std::move(options), size));
+  // One client now, so that a bad CA file fails here.
+  MTC_ASSIGN_OR_RETURN(HttpClient first, HttpClient::Create(pool->options_));
+  pool->clients_.push_back(std::make_unique<HttpClient>(std::move(first)));
+  pool->idle_.push_back(pool->clients_.back().get());
+  return pool;
+}
+
+HttpClientPool::HttpClientPool(ClientOptions options, size_t size)
+    : options_(std::move(options)), size_(size) {}
+
+Result<Response> HttpClientPool::Do(const ClientRequest& request) {
+  HttpClient* client = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    returned_.wait(lock,
+                   [&] { return !idle_.empty() || clients_.size() < size_; });
+    if (!idle_.empty()) {
+      // The most recently returned client: its connection is the warmest.
+      client = idle_.back();
+      idle_.pop_back();
+    } else {
+      MTC_ASSIGN_OR_RETURN(HttpClient made, HttpClient::Create(options_));
+      clients_.push_back(std::make_unique<HttpClient>(std::move(made)));
+      client = clients_.back().get();
+    }
+  }
+  Result<Response> response = client->Do(request);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(client);
+  }
+  returned_.notify_one();
+  return response;
+}
+
+uint64_t HttpClientPool::connections_opened() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t total = 0;
+  for (const auto& client : clients_) total += client->connections_opened();
+  return total;
 }
 
 }  // namespace mtc::net

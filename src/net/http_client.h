@@ -20,11 +20,15 @@
 #define MTC_NET_HTTP_CLIENT_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mtc/base/result.h"
 #include "net/http_message.h"
@@ -60,7 +64,9 @@ struct ClientRequest {
 // each thread its own for parallel requests.
 class HttpClient {
  public:
-  // Fails with kIo when the CA file cannot be loaded.
+  // Fails with kIo when the CA file cannot be loaded. Without a CA file,
+  // OpenSSL's default trust is loaded once per process, at the first
+  // https:// request (a client that only speaks http:// never loads it).
   static Result<HttpClient> Create(ClientOptions options = {});
 
   HttpClient(HttpClient&& other) noexcept;
@@ -82,6 +88,38 @@ class HttpClient {
   explicit HttpClient(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;
+};
+
+// Up to `size` HttpClients (so up to `size` kept-alive connections) shared
+// by any number of threads: Do() borrows an idle client, makes a new one
+// while fewer than `size` exist, or waits for one to come back. For a load
+// generator whose thousand issuances in flight mostly wait, so that it needs
+// far fewer connections than threads. Thread-safe.
+class HttpClientPool {
+ public:
+  // Fails as HttpClient::Create; kInvalidArgument for size 0.
+  static Result<std::shared_ptr<HttpClientPool>> Create(ClientOptions options,
+                                                        size_t size);
+
+  HttpClientPool(const HttpClientPool&) = delete;
+  HttpClientPool& operator=(const HttpClientPool&) = delete;
+
+  Result<Response> Do(const ClientRequest& request);
+
+  // Connections opened so far by all the pool's clients.
+  uint64_t connections_opened() const;
+
+ private:
+  HttpClientPool(ClientOptions options, size_t size);
+
+  const ClientOptions options_;
+  const size_t size_;
+  mutable std::mutex mu_;
+  std::condition_variable returned_;
+  // Every client made, kept until the pool goes; guarded by mu_ (the
+  // clients themselves are used by one borrower at a time).
+  std::vector<std::unique_ptr<HttpClient>> clients_;
+  std::vector<HttpClient*> idle_;  // guarded by mu_
 };
 
 }  // namespace mtc::net
