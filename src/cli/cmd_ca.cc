@@ -367,6 +367,10 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
   init->add_option("--max-log-number", o->config.max_log_number,
                    "Highest log number the CA certificate admits")
       ->capture_default_str();
+  init->add_option("--orders-per-account-per-minute",
+                   o->config.orders_per_account_per_minute,
+                   "newOrder rate limit per account (0: none)")
+      ->capture_default_str();
   init->callback([=] { *exit_code = Init(*o); });
 
   auto serve_options = std::make_shared<ServeOptions>();
