@@ -196,6 +196,32 @@ inline AcmeStoreOpener& AcmeStoreUnderTest() {
   return opener;
 }
 
+// Makes `dir` a CA directory (what `mtc ca init` writes, minus the ACME TLS
+// files): an Ed25519 CA key, its CA certificate for serials of logs 1-15,
+// and mtc.toml from `config` with algorithm ed25519, log_listen
+// 127.0.0.1:0 and a 50 ms checkpoint period. Test failures on error.
+inline std::vector<uint8_t> WriteTestCa(const std::string& dir,
+                                        log::CaConfig config) {
+  config.algorithm = "ed25519";
+  config.log_listen = "127.0.0.1:0";
+  config.checkpoint_period = std::chrono::milliseconds(50);
+  auto key = crypto::PrivateKey::Generate(crypto::SignatureAlgorithm::kEd25519);
+  EXPECT_TRUE(key.ok());
+  auto ca_id = cert::TrustAnchorId::FromAscii(config.ca_id);
+  cert::CaCertificateOptions o;
+  o.not_before = std::time(nullptr) - 3600;
+  o.not_after = o.not_before + 86400 * 365;
+  o.min_serial = uint64_t{1} << 48;
+  o.max_serial = (uint64_t{16} << 48) - 1;
+  auto der = cert::BuildCaCertificate(*ca_id, key->public_key(), o);
+  EXPECT_TRUE(der.ok());
+  if (!key.ok() || !der.ok()) return {};
+  std::ofstream(dir + "/ca-key.pem") << key->ToPkcs8Pem();
+  std::ofstream(dir + "/ca-cert.pem") << *cert::CaCertificateToPem(*der);
+  std::ofstream(dir + "/mtc.toml") << log::FormatCaConfig(config);
+  return *der;
+}
+
 class AcmeServerTest : public ::testing::Test {
  protected:
   static constexpr char kBase[] = "https://acme.test";
@@ -205,24 +231,10 @@ class AcmeServerTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     log::CaConfig config;
-    config.algorithm = "ed25519";
-    config.log_listen = "127.0.0.1:0";
-    config.checkpoint_period = std::chrono::milliseconds(50);
     config.landmark_interval = std::chrono::seconds(86400);
     config.max_cert_lifetime = std::chrono::seconds(7 * 86400);
-    auto key = crypto::PrivateKey::Generate(crypto::SignatureAlgorithm::kEd25519);
-    ASSERT_TRUE(key.ok());
-    auto ca_id = cert::TrustAnchorId::FromAscii(config.ca_id);
-    cert::CaCertificateOptions o;
-    o.not_before = std::time(nullptr) - 3600;
-    o.not_after = o.not_before + 86400 * 365;
-    o.min_serial = uint64_t{1} << 48;
-    o.max_serial = (uint64_t{16} << 48) - 1;
-    auto der = cert::BuildCaCertificate(*ca_id, key->public_key(), o);
-    ASSERT_TRUE(der.ok());
-    Write("ca-key.pem", key->ToPkcs8Pem());
-    Write("ca-cert.pem", *cert::CaCertificateToPem(*der));
-    Write("mtc.toml", log::FormatCaConfig(config));
+    WriteTestCa(dir_, config);
+    ASSERT_FALSE(HasFailure());
     auto ca = log::CaService::Open(dir_);
     ASSERT_TRUE(ca.ok()) << ca.error().ToString();
     ca_ = std::move(ca).value();
@@ -257,10 +269,6 @@ class AcmeServerTest : public ::testing::Test {
     ca_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
-  }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name) << text;
   }
 
   // The http-01 responder: serves what Provision() put there.

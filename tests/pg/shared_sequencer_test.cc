@@ -31,7 +31,7 @@
 #include "mtc/wire/pem.h"
 #include "pg/pg_cluster_testutil.h"
 
-// MakeCsr: a real PKCS#10 request.
+// MakeCsr (a real PKCS#10 request) and WriteTestCa.
 #include "acme/acme_server_fixture.h"
 
 namespace mtc::acme {
@@ -46,24 +46,8 @@ class SharedSequencerTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     conninfo_ = pg_testing::FreshSchemaConninfo();
-    log::CaConfig config;
-    config.algorithm = "ed25519";
-    config.log_listen = "127.0.0.1:0";
-    config.checkpoint_period = milliseconds(50);
-    auto key = crypto::PrivateKey::Generate(crypto::SignatureAlgorithm::kEd25519);
-    ASSERT_TRUE(key.ok());
-    auto ca_id = cert::TrustAnchorId::FromAscii(config.ca_id);
-    cert::CaCertificateOptions o;
-    o.not_before = std::time(nullptr) - 3600;
-    o.not_after = o.not_before + 86400 * 365;
-    o.min_serial = uint64_t{1} << 48;
-    o.max_serial = (uint64_t{16} << 48) - 1;
-    auto der = cert::BuildCaCertificate(*ca_id, key->public_key(), o);
-    ASSERT_TRUE(der.ok());
-    ca_der_ = *der;
-    Write("ca-key.pem", key->ToPkcs8Pem());
-    Write("ca-cert.pem", *cert::CaCertificateToPem(*der));
-    Write("mtc.toml", log::FormatCaConfig(config));
+    ca_der_ = testing::WriteTestCa(dir_, log::CaConfig());
+    ASSERT_FALSE(ca_der_.empty());
   }
 
   void TearDown() override {
@@ -74,10 +58,6 @@ class SharedSequencerTest : public ::testing::Test {
       p->ca.reset();
     }
     std::filesystem::remove_all(dir_);
-  }
-
-  void Write(const std::string& name, const std::string& contents) {
-    std::ofstream(dir_ + "/" + name) << contents;
   }
 
   // One "process": the CA opened shared, started, and its sequencer.
