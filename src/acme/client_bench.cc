@@ -4,6 +4,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -152,23 +153,37 @@ Result<BenchReport> RunAcmeBench(
       return ip.error();
     }
   }
+  if (options.directories.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "no ACME directory");
+  }
   int workers = static_cast<int>(std::min<uint64_t>(
       options.concurrency, std::max<uint64_t>(options.orders, 1)));
 
   if (options.connections < 0) {
     return Error(ErrorCode::kInvalidArgument, "connections must be >= 0");
   }
-  size_t connections =
-      options.connections > 0
-          ? static_cast<size_t>(options.connections)
-          : static_cast<size_t>(std::min(workers, kDefaultConnections));
-  auto pool = net::HttpClientPool::Create(options.client.http, connections);
-  if (!pool.ok()) return pool.error();
+  // Worker i belongs to directory i % n; each directory has a pool of its
+  // own, shared by its workers.
+  const size_t n = options.directories.size();
+  std::vector<std::shared_ptr<net::HttpClientPool>> pools;
+  for (size_t d = 0; d < n; ++d) {
+    int directory_workers =
+        static_cast<int>((static_cast<size_t>(workers) + n - 1 - d) / n);
+    size_t connections =
+        options.connections > 0
+            ? static_cast<size_t>(options.connections)
+            : static_cast<size_t>(std::min(std::max(directory_workers, 1),
+                                           kDefaultConnections));
+    auto pool = net::HttpClientPool::Create(options.client.http, connections);
+    if (!pool.ok()) return pool.error();
+    pools.push_back(std::move(*pool));
+  }
   // Every worker's client is set up before the clock starts.
   std::vector<AcmeClient> clients;
   clients.reserve(workers);
   for (int i = 0; i < workers; ++i) {
-    auto client = AcmeClient::Create(options.directory, options.client, *pool);
+    auto client = AcmeClient::Create(options.directories[i % n], options.client,
+                                     pools[i % n]);
     if (!client.ok()) return client.error();
     clients.push_back(std::move(*client));
   }
@@ -182,10 +197,13 @@ Result<BenchReport> RunAcmeBench(
   std::vector<double> latencies_ms;  // guarded by mu
   BenchReport report;                // guarded by mu
   report.orders = options.orders;
+  report.per_directory.resize(n);
   std::atomic<uint64_t> next{0}, done{0}, errors{0};
 
   auto start = std::chrono::steady_clock::now();
-  auto worker = [&](AcmeClient& client) {
+  auto worker = [&](int index) {
+    AcmeClient& client = clients[index];
+    DirectoryReport& directory = report.per_directory[index % n];
     std::optional<Account> worker_account;
     std::optional<crypto::PrivateKey> worker_key;
     if (!options.certificate_key_per_order) {
@@ -230,6 +248,7 @@ Result<BenchReport> RunAcmeBench(
       std::lock_guard<std::mutex> lock(mu);
       if (issued.ok()) {
         latencies_ms.push_back(ms);
+        ++directory.issued;
         if (issued->optional_alternate.empty()) {
           ++report.alternates_absent;
         } else if (issued->optional_alternate_status == 200) {
@@ -239,6 +258,7 @@ Result<BenchReport> RunAcmeBench(
         }
       } else {
         errors.fetch_add(1);
+        ++directory.errors;
         if (report.first_errors.size() < 10) {
           report.first_errors.push_back(issued.error().ToString());
         }
@@ -266,7 +286,7 @@ Result<BenchReport> RunAcmeBench(
   std::vector<std::thread> threads;
   threads.reserve(workers);
   for (int i = 0; i < workers; ++i) {
-    threads.emplace_back(worker, std::ref(clients[i]));
+    threads.emplace_back(worker, i);
   }
   for (auto& t : threads) t.join();
   auto end = std::chrono::steady_clock::now();
@@ -294,11 +314,16 @@ Result<BenchReport> RunAcmeBench(
   report.p50_ms = Percentile(latencies_ms, 50);
   report.p99_ms = Percentile(latencies_ms, 99);
   report.max_ms = latencies_ms.empty() ? 0 : latencies_ms.back();
-  for (const auto& c : clients) {
-    report.requests += c.requests();
-    report.bad_nonce_retries += c.bad_nonce_retries();
+  for (int i = 0; i < workers; ++i) {
+    report.requests += clients[i].requests();
+    report.bad_nonce_retries += clients[i].bad_nonce_retries();
+    report.per_directory[i % n].requests += clients[i].requests();
   }
-  report.connections_opened = (*pool)->connections_opened();
+  for (size_t d = 0; d < n; ++d) {
+    report.per_directory[d].url = options.directories[d].url;
+    report.per_directory[d].connections_opened = pools[d]->connections_opened();
+    report.connections_opened += pools[d]->connections_opened();
+  }
   return report;
 }
 

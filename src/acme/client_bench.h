@@ -43,13 +43,17 @@ Result<Issuance> Issue(AcmeClient& client, const Account& account,
                        const crypto::PrivateKey* certificate_key = nullptr);
 
 struct BenchOptions {
-  Directory directory;  // fetched once by the caller
+  // Fetched once by the caller; at least one. Worker i sends all its orders
+  // to directories[i % directories.size()] (several servers of one CA, say),
+  // through that directory's own connection pool.
+  std::vector<Directory> directories;
   ClientOptions client;
   uint64_t orders = 100;
   // Issuances in flight at once, one thread each.
   int concurrency = 8;
-  // HTTPS connections the workers share (net::HttpClientPool); 0 means
-  // min(concurrency, kDefaultConnections).
+  // HTTPS connections the workers of one directory share (one
+  // net::HttpClientPool per directory); 0 means min(that directory's
+  // workers, kDefaultConnections).
   int connections = 0;
   // "ip": every order names `ip_address` (RFC 8738; needs no DNS);
   // "dns": order i names "<i>-<random>.<name_suffix>", which the server
@@ -78,6 +82,16 @@ struct BenchProgress {
   double seconds = 0;
 };
 
+// One directory's share of a run.
+struct DirectoryReport {
+  std::string url;
+  uint64_t issued = 0;
+  uint64_t errors = 0;  // failed issuances (orders never started are not
+                        // any directory's)
+  uint64_t requests = 0;
+  uint64_t connections_opened = 0;
+};
+
 struct BenchReport {
   uint64_t orders = 0;
   uint64_t issued = 0;
@@ -95,12 +109,16 @@ struct BenchReport {
   uint64_t alternates_absent = 0;         // certificate had no such link
   uint64_t not_started = 0;               // orders skipped after max_duration
   std::vector<std::string> first_errors;  // up to 10
+  // In the order of BenchOptions::directories; the totals above are their
+  // sums.
+  std::vector<DirectoryReport> per_directory;
 };
 
 // Runs `options.orders` issuances on `options.concurrency` threads, each
-// with its own AcmeClient (and nonce), all sending through one pool of
-// `options.connections` connections, answering challenges through
-// `responder`.
+// with its own AcmeClient (and nonce) for its directory, the threads of one
+// directory sending through one pool of `options.connections` connections,
+// all answering challenges through `responder` (the servers of all the
+// directories must validate at its port).
 // `progress` (may be empty) is called about once a second from a separate
 // thread. Fails only when no client can be set up; failed issuances are
 // counted in the report.

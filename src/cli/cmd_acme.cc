@@ -8,6 +8,8 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "acme/client.h"
 #include "acme/client_bench.h"
@@ -20,7 +22,7 @@ namespace mtc::cli {
 namespace {
 
 struct BenchFlags {
-  std::string directory;
+  std::vector<std::string> directories;
   std::string ca_bundle;
   std::string http01_host = "127.0.0.1";
   int http01_port = 5002;
@@ -78,15 +80,19 @@ int RunBench(const BenchFlags& f) {
   client.poll.max_wait = std::chrono::milliseconds(f.max_poll_wait_ms);
   client.poll.timeout = std::chrono::seconds(f.timeout_s);
 
-  auto connected = acme::client::AcmeClient::Connect(f.directory, client);
-  if (!connected.ok()) return ReportError(command, connected.error());
+  std::vector<acme::client::Directory> directories;
+  for (const std::string& url : f.directories) {
+    auto connected = acme::client::AcmeClient::Connect(url, client);
+    if (!connected.ok()) return ReportError(command, connected.error());
+    directories.push_back(connected->directory());
+  }
 
   auto responder = acme::client::Http01Responder::Start(
       net::FormatHostPort(f.http01_host, static_cast<uint16_t>(f.http01_port)));
   if (!responder.ok()) return ReportError(command, responder.error());
 
   acme::client::BenchOptions options;
-  options.directory = connected->directory();
+  options.directories = std::move(directories);
   options.client = client;
   options.orders = f.orders;
   options.concurrency = f.concurrency;
@@ -137,24 +143,51 @@ int RunBench(const BenchFlags& f) {
       static_cast<unsigned long long>(report->alternates_pending),
       static_cast<unsigned long long>(report->alternates_absent),
       static_cast<unsigned long long>((*responder)->served()));
+  if (report->per_directory.size() > 1) {
+    for (size_t d = 0; d < report->per_directory.size(); ++d) {
+      const acme::client::DirectoryReport& r = report->per_directory[d];
+      std::fprintf(stderr,
+                   "acme-bench: directory %zu %s: %llu issued, %llu failed, "
+                   "%llu requests on %llu connections\n",
+                   d + 1, r.url.c_str(),
+                   static_cast<unsigned long long>(r.issued),
+                   static_cast<unsigned long long>(r.errors),
+                   static_cast<unsigned long long>(r.requests),
+                   static_cast<unsigned long long>(r.connections_opened));
+    }
+  }
   uint64_t attempts = report->issued + report->errors;
   double self_cpu = ProcessCpuSeconds(getpid()) - self_before;
   if (attempts > 0 && self_before >= 0) {
     std::fprintf(stderr, "acme-bench: client cpu_ms/issuance: %.2f\n",
                  1000 * self_cpu / attempts);
   }
+  // With several servers, each line divides one process's CPU by all the
+  // issuances of the run (not by those it served), so the lines add up to
+  // the total printed after them.
+  double servers_cpu = 0;
+  bool servers_readable = true;
   for (size_t i = 0; i < f.server_pids.size(); ++i) {
     double after = ProcessCpuSeconds(f.server_pids[i]);
     if (cpu_before[i] < 0 || after < 0 || attempts == 0) {
       std::fprintf(stderr, "acme-bench: server pid %d: cpu not readable\n",
                    f.server_pids[i]);
+      servers_readable = false;
       continue;
     }
+    servers_cpu += after - cpu_before[i];
     std::fprintf(
         stderr,
         "acme-bench: server pid %d cpu_ms/issuance: %.2f (%.2f s cpu)\n",
         f.server_pids[i], 1000 * (after - cpu_before[i]) / attempts,
         after - cpu_before[i]);
+  }
+  if (f.server_pids.size() > 1 && servers_readable) {
+    std::fprintf(stderr,
+                 "acme-bench: servers total (%zu pids) cpu_ms/issuance: %.2f "
+                 "(%.2f s cpu)\n",
+                 f.server_pids.size(), 1000 * servers_cpu / attempts,
+                 servers_cpu);
   }
   std::cout << acme::client::BenchSummaryLine(*report) << std::endl;
   return report->errors == 0 ? kExitOk : kExitInvalid;
@@ -169,7 +202,10 @@ void RegisterAcmeCommands(CLI::App& app, int* exit_code) {
       "Run complete ACME issuances (account, order, http-01, finalize, "
       "certificate, optional alternate) against a server and print\n"
       "'issuances/s: X p50_ms: Y p99_ms: Z errors: E'");
-  bench->add_option("--directory", f->directory, "ACME directory URL")
+  bench
+      ->add_option("--directory", f->directories,
+                   "ACME directory URL; repeatable: worker i uses the "
+                   "(i mod N)th, each directory with its own connections")
       ->required();
   bench->add_option("--ca-bundle", f->ca_bundle,
                     "PEM certificates trusted for the server's TLS "
@@ -191,8 +227,8 @@ void RegisterAcmeCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   bench
       ->add_option("--connections", f->connections,
-                   "HTTPS connections the threads share (0: the smaller "
-                   "of --concurrency and 64)")
+                   "HTTPS connections the threads of one directory share "
+                   "(0: the smaller of its threads and 64)")
       ->capture_default_str();
   bench
       ->add_option("--identifier-type", f->identifier_type,
@@ -241,7 +277,7 @@ void RegisterAcmeCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   bench->add_option("--server-pid", f->server_pids,
                     "Report this process's CPU time per issuance "
-                    "(/proc/PID/stat; repeatable)");
+                    "(/proc/PID/stat; repeatable: each, then the total)");
   bench->add_flag("--quiet", f->quiet, "No progress lines on stderr");
   bench->callback([=] { *exit_code = RunBench(*f); });
 }

@@ -8,7 +8,10 @@
 # Checks: 20 orders at concurrency 4 end with "errors: 0" and Pebble logs 20
 # issued certificates and 20 authorizations validated by challenge; with
 # the responder on another port than Pebble validates, every order fails
-# (so the first run's challenges were really answered).
+# (so the first run's challenges were really answered); with --directory
+# given twice (a second Pebble validating at the same responder port),
+# the orders are spread over both servers, each issues what the bench says
+# it did, and --server-pid given twice ends with the total.
 #
 # Usage: pebble_bench_test.sh MTC_BINARY
 # Exits 77 (skipped) when pebble is not installed (scripts/bootstrap
@@ -24,8 +27,10 @@ openssl="${MTC_OPENSSL_PREFIX:-/opt/mtc/openssl-3.5}/bin/openssl"
 
 work=$(mktemp -d)
 pebble_pid=""
+pebble2_pid=""
 cleanup() {
   [ -n "$pebble_pid" ] && kill "$pebble_pid" 2>/dev/null || true
+  [ -n "$pebble2_pid" ] && kill "$pebble2_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -104,4 +109,45 @@ line=$(tail -1 "$work/bad.out")
 grep -q "authorization .* is invalid" "$work/bad.err" ||
   fail "the failure does not name the invalid authorization: $(cat "$work/bad.err")"
 cat "$work/bad.err"
-echo "PASS: 20 issuances against Pebble; failed validations reported"
+
+# 3. Two directories: a second Pebble that validates at the same responder
+# port. Worker i orders from directory i mod 2.
+acme2_port=$(free_port)
+sed -e "s/127.0.0.1:$acme_port/127.0.0.1:$acme2_port/" \
+  -e "s/127.0.0.1:$mgmt_port/127.0.0.1:$(free_port)/" \
+  -e "s/\"tlsPort\": $tls_port/\"tlsPort\": $(free_port)/" \
+  "$work/pebble.json" >"$work/pebble2.json"
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+  pebble -config "$work/pebble2.json" -strict=false >"$work/pebble2.log" 2>&1 &
+pebble2_pid=$!
+directory2="https://127.0.0.1:$acme2_port/dir"
+for _ in $(seq 1 100); do
+  grep -qs "ACME directory available" "$work/pebble2.log" && break
+  kill -0 "$pebble2_pid" 2>/dev/null || fail "the second pebble exited"
+  sleep 0.1
+done
+grep -q "ACME directory available" "$work/pebble2.log" ||
+  fail "the second pebble did not start"
+timeout 120 "$mtc" acme-bench --directory "$directory" --directory "$directory2" \
+  --ca-bundle "$work/cert.pem" --http01-port "$http01_port" --orders 20 \
+  --concurrency 4 --max-seconds 60 --server-pid "$pebble_pid" \
+  --server-pid "$pebble2_pid" >"$work/two.out" 2>"$work/two.err" ||
+  { cat "$work/two.err" >&2; fail "acme-bench on two directories failed"; }
+cat "$work/two.err"
+line=$(tail -1 "$work/two.out")
+[[ "$line" =~ errors:\ 0$ ]] || fail "unexpected summary line: $line"
+# What each Pebble issued beyond step 1, and what the bench says it did.
+issued1=$(($(grep -c "Issued certificate serial" "$work/pebble.log") - 20))
+issued2=$(grep -c "Issued certificate serial" "$work/pebble2.log" || true)
+said1=$(sed -n "s|^acme-bench: directory 1 $directory: \([0-9]*\) issued.*|\1|p" "$work/two.err")
+said2=$(sed -n "s|^acme-bench: directory 2 $directory2: \([0-9]*\) issued.*|\1|p" "$work/two.err")
+[ "$issued1" -gt 0 ] && [ "$issued2" -gt 0 ] ||
+  fail "orders not spread: $issued1 and $issued2 issued"
+[ "$((issued1 + issued2))" -eq 20 ] ||
+  fail "the two pebbles issued $issued1 + $issued2, not 20"
+[ "$said1" = "$issued1" ] && [ "$said2" = "$issued2" ] ||
+  fail "the bench reports $said1 and $said2, the pebbles issued $issued1 and $issued2"
+grep -q "^acme-bench: servers total (2 pids) cpu_ms/issuance: " "$work/two.err" ||
+  fail "no total server CPU line for two --server-pid"
+echo "PASS: 20 issuances against Pebble; failed validations reported;" \
+  "20 more spread over two directories ($issued1 + $issued2)"
