@@ -39,9 +39,7 @@ fail() {
   [ -f "$work/pebble.log" ] && grep -v "calling handler" "$work/pebble.log" | tail -20 >&2
   exit 1
 }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+free_port() { "$(dirname "$0")/../../scripts/free-port"; }
 acme_port=$(free_port)
 mgmt_port=$(free_port)
 http01_port=$(free_port)

@@ -36,9 +36,7 @@ fail() {
   [ -f "$work/serve.log" ] && tail -20 "$work/serve.log" >&2
   exit 1
 }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+free_port() { "$(dirname "$0")/../../scripts/free-port"; }
 port=$(free_port)
 tls_port=$(free_port)
 ca="$work/ca"

@@ -38,9 +38,7 @@ fail() {
   done
   exit 1
 }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+free_port() { "$(dirname "$0")/../../scripts/free-port"; }
 port=$(free_port)
 ca="$work/ca"
 mkdir -p "$work/pg"

@@ -50,9 +50,7 @@ origin=$ca_name.0.1
 witness_name=oid/1.3.6.1.4.1.32473.2.1
 
 # A free loopback port for litewitness, which cannot report the one it got.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+free_port() { "$(dirname "$0")/../../scripts/free-port"; }
 # Waits for a line matching $2 in file $1 and prints it.
 wait_line() {
   local line=""

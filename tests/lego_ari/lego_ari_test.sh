@@ -35,9 +35,7 @@ fail() {
   [ -f "$work/serve.log" ] && tail -20 "$work/serve.log" >&2
   exit 1
 }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+free_port() { "$(dirname "$0")/../../scripts/free-port"; }
 # The value of "NAME: value" in lego's output file $1.
 field() { sed -n "s/^$2: //p" "$1" | head -1; }
 
