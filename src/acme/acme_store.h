@@ -51,10 +51,10 @@ struct Order {
   int64_t expires = 0;
   std::vector<Identifier> identifiers;
   std::vector<std::string> authorization_ids;  // same order as identifiers
-  int64_t not_before = 0;  // 0: not requested
+  int64_t not_before = 0;                      // 0: not requested
   int64_t not_after = 0;
-  std::string profile;     // empty: the default profile
-  std::string error_json;  // problem document once invalid, else empty
+  std::string profile;         // empty: the default profile
+  std::string error_json;      // problem document once invalid, else empty
   std::string certificate_id;  // once valid
   int64_t created_at = 0;
   // RFC 9773 §5 "replaces": the certificate ID as the client sent it (the
@@ -65,7 +65,12 @@ struct Order {
 };
 
 enum class AuthorizationStatus {
-  kPending, kValid, kInvalid, kDeactivated, kExpired, kRevoked
+  kPending,
+  kValid,
+  kInvalid,
+  kDeactivated,
+  kExpired,
+  kRevoked
 };
 enum class ChallengeStatus { kPending, kProcessing, kValid, kInvalid };
 
@@ -94,11 +99,12 @@ struct CertificateRecord {
   std::string order_id;
   std::string account_id;
   uint32_t log_number = 0;
-  uint64_t index = 0;          // the entry's index in that log
-  std::string serial_hex;      // lower-case hex of the certificate serial
-  std::string standalone_pem;  // the chain served by default
+  uint64_t index = 0;              // the entry's index in that log
+  std::string serial_hex;          // lower-case hex of the certificate serial
+  std::string standalone_pem;      // the chain served by default
   std::vector<uint8_t> tbs_entry;  // the TBSCertificateLogEntry (DER)
-  std::vector<uint8_t> spki_sha256;  // of the subject public key, for revokeCert
+  std::vector<uint8_t>
+      spki_sha256;  // of the subject public key, for revokeCert
   int64_t not_before = 0;
   int64_t not_after = 0;
   bool revoked = false;

@@ -40,8 +40,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,8 +56,8 @@
 #include "acme/nonce.h"
 #include "acme/problem.h"
 #include "acme/work_queue.h"
-#include "mtc/base/result.h"
 #include "log/ca_service.h"
+#include "mtc/base/result.h"
 #include "mtc/cert/csr.h"
 #include "net/http_message.h"
 

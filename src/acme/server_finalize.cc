@@ -184,7 +184,8 @@ net::Response AcmeServer::Finalize(const net::Request& request,
     in_flight_++;
   }
   Status appended = ca_->IssueFromCsrAsync(
-      *csr, [this, processing, spki_sha256](log::CaService::Assembler assemble) {
+      *csr,
+      [this, processing, spki_sha256](log::CaService::Assembler assemble) {
         auto job = [this, processing, spki_sha256, assemble] {
           CompleteIssuance(processing, spki_sha256, assemble);
           IssuanceDone();

@@ -63,15 +63,16 @@ Result<std::unique_ptr<SharedSequencer>> SharedSequencer::Start(
       log::SchemaForDialect(kHandoffSchema, db->dialect())));
   // The role is per CA and per schema: two CAs, or two test schemas, in one
   // cluster do not compete.
-  MTC_ASSIGN_OR_RETURN(
-      std::string schema,
-      db->Transact<std::string>(
-          log::SqlMode::kRead, [](log::SqlTransaction& tx) -> Result<std::string> {
-            MTC_ASSIGN_OR_RETURN(auto row,
+  MTC_ASSIGN_OR_RETURN(std::string schema,
+                       db->Transact<std::string>(
+                           log::SqlMode::kRead,
+                           [](log::SqlTransaction& tx) -> Result<std::string> {
+                             MTC_ASSIGN_OR_RETURN(
+                                 auto row,
                                  tx.QueryOne("SELECT current_schema()::text"));
-            if (!row) return std::string();
-            return row->Text(0);
-          }));
+                             if (!row) return std::string();
+                             return row->Text(0);
+                           }));
   MTC_ASSIGN_OR_RETURN(
       auto lease,
       SequencerLease::Open(conninfo,
@@ -117,10 +118,11 @@ Status SharedSequencer::TryTakeRole(bool at_start) {
   holder_.store(true);
   if (at_start && failed == 0) return OkStatus();  // `mtc ca serve` says so
   auto size = ca_->CommittedSize();
-  std::printf("sequencer role: taken (tree size %llu, %lld entries of the "
-              "previous holder failed)\n",
-              static_cast<unsigned long long>(size.ok() ? *size : 0),
-              static_cast<long long>(failed));
+  std::printf(
+      "sequencer role: taken (tree size %llu, %lld entries of the "
+      "previous holder failed)\n",
+      static_cast<unsigned long long>(size.ok() ? *size : 0),
+      static_cast<long long>(failed));
   std::fflush(stdout);
   return OkStatus();
 }
@@ -150,18 +152,19 @@ void SharedSequencer::Lose(const std::string& why) {
 Status SharedSequencer::Forward(std::vector<uint8_t> entry,
                                 log::ForwardDone done) {
   MTC_ASSIGN_OR_RETURN(
-      int64_t id,
-      db_->Transact<int64_t>(
-          log::SqlMode::kWrite,
-          [&](log::SqlTransaction& tx) -> Result<int64_t> {
-            MTC_ASSIGN_OR_RETURN(
-                auto row, tx.QueryOne("INSERT INTO mtc_handoff "
-                                      "(entry, state, created_at) VALUES "
-                                      "($1, 'new', $2) RETURNING id",
-                                      {log::SqlBlob(entry), Now()}));
-            if (!row) return Error(ErrorCode::kInternal, "no id returned");
-            return row->Int(0);
-          }));
+      int64_t id, db_->Transact<int64_t>(
+                      log::SqlMode::kWrite,
+                      [&](log::SqlTransaction& tx) -> Result<int64_t> {
+                        MTC_ASSIGN_OR_RETURN(
+                            auto row,
+                            tx.QueryOne("INSERT INTO mtc_handoff "
+                                        "(entry, state, created_at) VALUES "
+                                        "($1, 'new', $2) RETURNING id",
+                                        {log::SqlBlob(entry), Now()}));
+                        if (!row)
+                          return Error(ErrorCode::kInternal, "no id returned");
+                        return row->Int(0);
+                      }));
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiting_.emplace(id, std::move(done));
@@ -225,13 +228,12 @@ Status SharedSequencer::WriteBack() {
             error = f.outcome.error().message();
           }
           if (error.empty()) {
-            MTC_RETURN_IF_ERROR(Executed(
-                tx.Execute("UPDATE mtc_handoff SET state = 'issued', "
-                           "log_number = $2, idx = $3, proof = $4 "
-                           "WHERE id = $1 AND state = 'claimed'",
-                           {f.id, static_cast<int64_t>(f.outcome->log_number),
-                            static_cast<int64_t>(f.outcome->index),
-                            std::move(proof)})));
+            MTC_RETURN_IF_ERROR(Executed(tx.Execute(
+                "UPDATE mtc_handoff SET state = 'issued', "
+                "log_number = $2, idx = $3, proof = $4 "
+                "WHERE id = $1 AND state = 'claimed'",
+                {f.id, static_cast<int64_t>(f.outcome->log_number),
+                 static_cast<int64_t>(f.outcome->index), std::move(proof)})));
           } else {
             MTC_RETURN_IF_ERROR(Executed(
                 tx.Execute("UPDATE mtc_handoff SET state = 'failed', "

@@ -105,11 +105,11 @@ class SharedSequencer {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  bool stop_ = false;                                 // guarded by mu_
-  std::map<int64_t, log::ForwardDone> waiting_;       // guarded by mu_
+  bool stop_ = false;                            // guarded by mu_
+  std::map<int64_t, log::ForwardDone> waiting_;  // guarded by mu_
   size_t appended_ = 0;  // claimed, not yet written back; guarded by mu_
-  std::vector<Finished> finished_;                    // guarded by mu_
-  int64_t last_cleanup_ = 0;  // Work's thread only
+  std::vector<Finished> finished_;  // guarded by mu_
+  int64_t last_cleanup_ = 0;        // Work's thread only
 
   std::thread supervisor_;
   std::thread worker_;

@@ -204,7 +204,8 @@ int Serve(const ServeOptions& o) {
     sequencer = std::move(s).value();
   }
   auto acme_endpoint = StartAcme(dir, **service, o.acme_listen);
-  if (!acme_endpoint.ok()) return ReportError("ca serve", acme_endpoint.error());
+  if (!acme_endpoint.ok())
+    return ReportError("ca serve", acme_endpoint.error());
   const log::CaConfig& c = (*service)->config();
   uint32_t n = (*service)->current_log();
   std::cout << "CA " << c.ca_id << " serving from " << dir << "\n";
@@ -380,8 +381,9 @@ void RegisterCaCommands(CLI::App& app, int* exit_code) {
       "(prints 'log N: URL' when ready; stops on SIGINT/SIGTERM). On "
       "PostgreSQL storage several processes may serve one CA directory; one "
       "holds the sequencer role");
-  serve->add_option("--dir", serve_options->dir,
-                    "The CA's directory (mtc ca init)")
+  serve
+      ->add_option("--dir", serve_options->dir,
+                   "The CA's directory (mtc ca init)")
       ->required();
   serve->add_option("--acme-listen", serve_options->acme_listen,
                     "ACME listener address (default: mtc.toml's acme_listen)");

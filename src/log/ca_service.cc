@@ -67,9 +67,9 @@ CaDirectoryLock::~CaDirectoryLock() {
 Result<std::unique_ptr<LogStateStore>> OpenSqliteStateStore(
     const CaConfig& config, const std::string& dir) {
   if (config.storage != "sqlite") {
-    return Error(ErrorCode::kUnsupported,
-                 "storage \"" + config.storage +
-                     "\" is not available here; use sqlite");
+    return Error(
+        ErrorCode::kUnsupported,
+        "storage \"" + config.storage + "\" is not available here; use sqlite");
   }
   MTC_ASSIGN_OR_RETURN(auto state,
                        SqliteLogStateStore::Open(dir + "/state.db"));
@@ -148,9 +148,9 @@ Status CaService::OpenLog(std::function<Status()> before_commit) {
         WitnessClient::Create(config_.witnesses, tiles_[current_log_].get()));
     options.cosign = witnesses_->AsCosignFunction();
   }
-  MTC_ASSIGN_OR_RETURN(log_, IssuanceLog::Open(options, key_.get(),
-                                               tiles_[current_log_].get(),
-                                               state_.get()));
+  MTC_ASSIGN_OR_RETURN(
+      log_, IssuanceLog::Open(options, key_.get(), tiles_[current_log_].get(),
+                              state_.get()));
   return OkStatus();
 }
 
@@ -278,8 +278,8 @@ void CaService::RunLandmarks() {
     lock.unlock();
     // A process that does not sequence follows the landmarks the sequencer
     // allocates, for the landmark-relative certificates it serves.
-    Status s = sequencing_.load() ? UpdateLandmarks(Now())
-                                  : landmarks_->Load(Now());
+    Status s =
+        sequencing_.load() ? UpdateLandmarks(Now()) : landmarks_->Load(Now());
     if (!s.ok())
       std::fprintf(stderr, "landmarks: %s\n", s.error().ToString().c_str());
     lock.lock();
@@ -307,8 +307,8 @@ Result<CaService::PreparedEntry> CaService::Prepare(
   PreparedEntry prepared;
   MTC_ASSIGN_OR_RETURN(prepared.fields, cert::BuildLogEntry(in));
   prepared.spki = csr.spki;
-  cert::MtcLogEntry entry{{}, cert::kTbsCertEntry,
-                          prepared.fields.EncodeContents()};
+  cert::MtcLogEntry entry{
+      {}, cert::kTbsCertEntry, prepared.fields.EncodeContents()};
   MTC_ASSIGN_OR_RETURN(prepared.entry, cert::SerializeMtcLogEntry(entry));
   return prepared;
 }
@@ -330,11 +330,10 @@ Result<CaService::Issued> CaService::AssembleForwarded(
     const PreparedEntry& prepared, const ForwardedProof& forwarded) {
   MTC_ASSIGN_OR_RETURN(cert::MtcProof proof,
                        cert::ParseMtcProof(forwarded.proof));
-  MTC_ASSIGN_OR_RETURN(
-      std::vector<uint8_t> der,
-      cert::AssembleCertificate(prepared.fields, prepared.spki,
-                                forwarded.log_number, forwarded.index,
-                                forwarded.proof));
+  MTC_ASSIGN_OR_RETURN(std::vector<uint8_t> der,
+                       cert::AssembleCertificate(
+                           prepared.fields, prepared.spki, forwarded.log_number,
+                           forwarded.index, forwarded.proof));
   MTC_ASSIGN_OR_RETURN(std::string pem, wire::PemEncode("CERTIFICATE", der));
   return Issued{std::move(pem), forwarded.log_number, forwarded.index,
                 proof.subtree};

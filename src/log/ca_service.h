@@ -59,9 +59,9 @@ Result<std::unique_ptr<LogStateStore>> OpenSqliteStateStore(
 
 // draft §Log Failures: moves issuance to the next log number (the CA must be
 // stopped). Returns the new current log number.
-Result<uint32_t> RotateLog(const std::string& dir,
-                           const StateStoreOpener& open_state =
-                               OpenSqliteStateStore);
+Result<uint32_t> RotateLog(
+    const std::string& dir,
+    const StateStoreOpener& open_state = OpenSqliteStateStore);
 
 // What a sequencer in another process sends back for an entry handed to it
 // (docs/design.md §6): where the entry went and its serialized MTCProof.

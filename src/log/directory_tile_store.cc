@@ -263,8 +263,7 @@ Result<size_t> DirectoryTileStore::RemoveTemporaryFiles() {
     }
   }
   if (ec) {
-    return Error(ErrorCode::kIo,
-                 "cannot list " + root_ + ": " + ec.message());
+    return Error(ErrorCode::kIo, "cannot list " + root_ + ": " + ec.message());
   }
   for (const auto& path : leftovers) {
     if (!std::filesystem::remove(path, ec) && ec) {
